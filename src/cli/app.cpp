@@ -1,0 +1,75 @@
+#include "cli/app.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "config/settings.h"
+
+namespace cp::cli {
+
+namespace {
+
+config::SettingMap EnvironmentMap(char** envp) {
+  config::SettingMap env;
+  for (char** e = envp; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view kv(*e);
+    const auto eq = kv.find('=');
+    if (eq != std::string_view::npos) env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
+// One --flag per setting; a flag given on the command line lands in `flags`.
+void AddSettingFlags(CLI::App& app, config::SettingMap& flags) {
+  for (const auto& spec : config::AllSettings()) {
+    const std::string key(spec.key);
+    std::string help(spec.help);
+    help += " [env " + key + (spec.default_value.empty() ? "" : ", default " + std::string(spec.default_value)) + "]";
+    app.add_option_function<std::string>(
+           "--" + config::FlagName(spec.key), [&flags, key](const std::string& v) { flags[key] = v; }, help)
+        ->type_name("VALUE");
+  }
+}
+
+}  // namespace
+
+int Main(int argc, char** argv, char** envp) {
+  CLI::App app{"cross_pictures: image classification with ONNX Runtime.\n"
+               "Settings come from flags, then environment variables, then ./.env."};
+  app.require_subcommand(1);
+
+  config::SettingMap serve_flags, classify_flags;
+  CLI::App* serve = app.add_subcommand("serve", "Serve the HTTP API (GET /health, POST /infer, GET /docs)");
+  AddSettingFlags(*serve, serve_flags);
+
+  std::vector<std::string> files;
+  bool json = false;
+  CLI::App* classify = app.add_subcommand("classify", "Classify image files and print the top-k per file");
+  AddSettingFlags(*classify, classify_flags);
+  classify->add_option("IMAGE", files, "Image files")->required();
+  classify->add_flag("--json", json, "Machine-readable output: one JSON array");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  auto dotenv = config::ReadDotEnv(".env");
+  if (!dotenv.ok()) {
+    std::cerr << "cross_pictures: " << dotenv.status().message() << "\n";
+    return 2;
+  }
+  config::Layers layers{serve->parsed() ? serve_flags : classify_flags, EnvironmentMap(envp), *dotenv};
+  auto cfg = config::Resolve(layers);
+  if (!cfg.ok()) {
+    std::cerr << "cross_pictures: invalid configuration: " << cfg.status().message() << "\n";
+    return 2;
+  }
+  if (serve->parsed()) return RunServe(*cfg);
+  return RunClassify(*cfg, files, json);
+}
+
+}  // namespace cp::cli

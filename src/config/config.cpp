@@ -1,0 +1,94 @@
+#include "config/config.h"
+
+#include <sched.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+
+#include "config/settings.h"
+
+namespace cp::config {
+
+namespace {
+
+// Value of `key` from the highest-priority layer that has it, else default.
+std::string Lookup(const Layers& layers, std::string_view key) {
+  for (const SettingMap* layer : {&layers.flags, &layers.env, &layers.dotenv}) {
+    if (auto it = layer->find(key); it != layer->end()) return it->second;
+  }
+  for (const auto& spec : AllSettings()) {
+    if (spec.key == key) return std::string(spec.default_value);
+  }
+  return {};
+}
+
+template <typename Int>
+Status ParseInt(const Layers& layers, std::string_view key, Int min, Int max, Int& out) {
+  const std::string text = Lookup(layers, key);
+  Int value{};
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc{} || ptr != end || value < min || value > max) {
+    return InvalidArgument(std::string(key) + ": expected an integer in " + std::to_string(min) + ".." +
+                           std::to_string(max) + ", got '" + text + "'");
+  }
+  out = value;
+  return Status::Ok();
+}
+
+Status CheckReadableFile(std::string_view key, const std::string& path) {
+  std::error_code ec;
+  if (path.empty()) return InvalidArgument(std::string(key) + ": empty path");
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return InvalidArgument(std::string(key) + ": no such file: " + path);
+  }
+  if (!std::ifstream(path, std::ios::binary)) {
+    return InvalidArgument(std::string(key) + ": cannot read: " + path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Config> Resolve(const Layers& layers) {
+  Config c;
+  c.host = Lookup(layers, "HOST");
+  if (c.host.empty()) return InvalidArgument("HOST: empty");
+  c.model_path = Lookup(layers, "MODEL_PATH");
+  c.labels_path = Lookup(layers, "LABELS_PATH");
+  c.model_name = Lookup(layers, "MODEL_NAME");
+  if (c.model_name.empty()) c.model_name = std::filesystem::path(c.model_path).stem().string();
+  if (c.model_name.find_first_of("/ ?#") != std::string::npos) {
+    return InvalidArgument("MODEL_NAME: must not contain '/', ' ', '?' or '#': '" + c.model_name + "'");
+  }
+
+  Status s;
+  if (!(s = ParseInt(layers, "PORT", 0, 65535, c.port)).ok()) return s;
+  if (!(s = ParseInt(layers, "TOP_K", 1, 1'000'000, c.top_k)).ok()) return s;
+  if (!(s = ParseInt(layers, "NUM_THREADS", 0, 1024, c.num_threads)).ok()) return s;
+  if (!(s = ParseInt<std::uint64_t>(layers, "MAX_IMAGE_PIXELS", 1, 1ull << 40, c.max_image_pixels)).ok()) return s;
+  if (!(s = ParseInt<std::uint64_t>(layers, "MAX_BODY_BYTES", 1, 1ull << 34, c.max_body_bytes)).ok()) return s;
+  if (!(s = ParseInt(layers, "HTTP_THREADS", 1, 4096, c.http_threads)).ok()) return s;
+  if (!(s = ParseInt(layers, "READ_TIMEOUT_S", 1, 3600, c.read_timeout_s)).ok()) return s;
+  if (!(s = ParseInt(layers, "KEEP_ALIVE_TIMEOUT_S", 1, 3600, c.keep_alive_timeout_s)).ok()) return s;
+  if (c.num_threads == 0) c.num_threads = AvailableCores();
+  return c;
+}
+
+Status CheckFiles(const Config& config) {
+  if (Status s = CheckReadableFile("MODEL_PATH", config.model_path); !s.ok()) return s;
+  return CheckReadableFile("LABELS_PATH", config.labels_path);
+}
+
+int AvailableCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  return 1;
+}
+
+}  // namespace cp::config

@@ -1,0 +1,48 @@
+// Typed configuration, resolved from three layers: command-line flags
+// override environment variables, which override the `.env` file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "config/dotenv.h"
+
+namespace cp::config {
+
+// Defaults here are the documented ones (settings.cpp holds the same values
+// as text for --help and the README).
+struct Config {
+  std::string host = "0.0.0.0";
+  int port = 8000;
+  std::string model_path = "models/resnet50-v2-7.onnx";
+  std::string labels_path = "models/imagenet_classes.txt";
+  std::string model_name;  // "" -> stem of model_path
+  int top_k = 3;
+  int num_threads = 0;  // resolved: never 0 after Resolve()
+  std::uint64_t max_image_pixels = 40'000'000;
+  std::uint64_t max_body_bytes = 20ull << 20;
+  int http_threads = 64;
+  int read_timeout_s = 10;
+  int keep_alive_timeout_s = 5;
+};
+
+struct Layers {
+  SettingMap flags;
+  SettingMap env;
+  SettingMap dotenv;
+};
+
+// Merges the layers, parses and range-checks every value. Errors name the
+// setting ("TOP_K: expected an integer in 1..1000000, got 'abc'"). Does not
+// touch the file system; see CheckFiles.
+Result<Config> Resolve(const Layers& layers);
+
+// MODEL_PATH and LABELS_PATH must name readable regular files.
+Status CheckFiles(const Config& config);
+
+// Cores this process may run on (sched_getaffinity), at least 1.
+int AvailableCores();
+
+}  // namespace cp::config

@@ -1,0 +1,34 @@
+#include "config/settings.h"
+
+#include <array>
+#include <cctype>
+
+namespace cp::config {
+
+namespace {
+constexpr std::array kSettings = {
+    SettingSpec{"HOST", "0.0.0.0", "Address the HTTP server binds to."},
+    SettingSpec{"PORT", "8000", "TCP port of the HTTP server (0 picks a free port)."},
+    SettingSpec{"MODEL_PATH", "models/resnet50-v2-7.onnx", "ONNX classification model, input [N,3,H,W] or [N,H,W,3], output [N,classes]."},
+    SettingSpec{"LABELS_PATH", "models/imagenet_classes.txt", "Class names, one per line, in model output order."},
+    SettingSpec{"MODEL_NAME", "", "Name of the model in the API; default: the model file's stem."},
+    SettingSpec{"TOP_K", "3", "Predictions returned when the request does not say (1..classes)."},
+    SettingSpec{"NUM_THREADS", "0", "ONNX Runtime intra-op threads; 0 = the cores available to the process."},
+    SettingSpec{"MAX_IMAGE_PIXELS", "40000000", "Largest decoded image (width x height); larger is refused with 413 before decoding."},
+    SettingSpec{"MAX_BODY_BYTES", "20971520", "Largest request body (20 MiB); larger is refused with 413 without reading it."},
+    SettingSpec{"HTTP_THREADS", "64", "HTTP worker threads: each serves one connection at a time."},
+    SettingSpec{"READ_TIMEOUT_S", "10", "Seconds a client may stall while sending a request before it is dropped."},
+    SettingSpec{"KEEP_ALIVE_TIMEOUT_S", "5", "Seconds an idle keep-alive connection is kept open."},
+};
+}  // namespace
+
+std::span<const SettingSpec> AllSettings() { return kSettings; }
+
+std::string FlagName(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (char c : key) out.push_back(c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+}  // namespace cp::config

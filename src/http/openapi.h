@@ -1,0 +1,14 @@
+// GET /openapi.json (OpenAPI 3.1, every endpoint) and GET /docs (a
+// self-contained HTML rendering of it with an upload form: no CDN needed).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace cp::http {
+
+nlohmann::json OpenApiJson(const std::string& model_name);
+std::string DocsHtml(const nlohmann::json& openapi);
+
+}  // namespace cp::http

@@ -1,0 +1,59 @@
+// The HTTP front end (cpp-httplib).
+//
+// Threads: one listener thread (the caller of Run) accepts connections and
+// hands each to a worker of a fixed pool of `threads`; a worker serves its
+// connection's requests one after another (keep-alive) until the client
+// closes, idles past keep_alive_timeout_s, or stalls past read_timeout_s.
+// Decode and preprocess run on that worker; inference runs where the engine
+// puts it (the batching scheduler's runner threads).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "service/classification_service.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace cp::http {
+
+struct HttpServerOptions {
+  std::string host = "0.0.0.0";
+  int port = 8000;  // 0: any free port (see port())
+  int threads = 64;
+  int read_timeout_s = 10;
+  int keep_alive_timeout_s = 5;
+  std::uint64_t max_body_bytes = 20ull << 20;
+  std::string model_name = "model";
+};
+
+class HttpServer {
+ public:
+  HttpServer(std::shared_ptr<const service::ClassificationService> service, HttpServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listening socket (so port() is known before Run).
+  Status Bind();
+  int port() const { return port_; }
+  // Serves until Stop(); returns after the listener and workers have ended.
+  void Run();
+  // Thread-safe; may be called from a signal-handling thread.
+  void Stop();
+
+ private:
+  void RegisterRoutes();
+
+  std::shared_ptr<const service::ClassificationService> service_;
+  HttpServerOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace cp::http

@@ -1,0 +1,64 @@
+#include "http/upload_reader.h"
+
+namespace cp::http {
+
+namespace {
+bool IsImageField(const std::string& name) { return name == "file" || name == "image"; }
+}  // namespace
+
+Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httplib::ContentReader& reader,
+                                        std::uint64_t max_body_bytes) {
+  std::vector<Upload> uploads;
+  std::uint64_t received = 0;
+  // A declared length beyond the limit: the library discards the body
+  // without handing it to us, and the read reports failure.
+  bool too_large = req.get_header_value<std::uint64_t>("Content-Length") > max_body_bytes;
+  auto count = [&](std::size_t n) {
+    received += n;
+    if (received > max_body_bytes) too_large = true;
+    return !too_large;  // false stops reading: the rest is never read
+  };
+
+  if (req.is_multipart_form_data()) {
+    bool keep = false;  // is the current part an image field?
+    const bool ok = reader(
+        [&](const httplib::MultipartFormData& part) {
+          keep = IsImageField(part.name);
+          if (keep) uploads.push_back({part.filename, part.content_type, {}});
+          return true;
+        },
+        [&](const char* data, std::size_t n) {
+          if (!count(n)) return false;
+          if (keep) uploads.back().bytes.append(data, n);
+          return true;
+        });
+    if (too_large) return TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
+    if (!ok) return InvalidArgument("malformed multipart/form-data body");
+    if (uploads.empty()) {
+      return InvalidArgument("no image: send it in a multipart/form-data field named 'file' or 'image'");
+    }
+    return uploads;
+  }
+
+  const std::string type = req.get_header_value("Content-Type");
+  std::string body;
+  const bool ok = reader([&](const char* data, std::size_t n) {
+    if (!count(n)) return false;
+    body.append(data, n);
+    return true;
+  });
+  if (too_large) return TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
+  if (!ok) return InvalidArgument("cannot read the request body");
+  if (body.empty()) {
+    return InvalidArgument("no image: send multipart/form-data with a 'file' or 'image' field, or the image bytes "
+                           "with an image/* Content-Type");
+  }
+  if (!(type.starts_with("image/") || type.starts_with("application/octet-stream"))) {
+    return UnsupportedMediaType("unsupported Content-Type '" + type +
+                                "': send multipart/form-data or an image/* body");
+  }
+  uploads.push_back({"", type, std::move(body)});
+  return uploads;
+}
+
+}  // namespace cp::http

@@ -1,0 +1,29 @@
+// Reads the images of an /infer request from the wire, using cpp-httplib's
+// streaming multipart parser: multipart/form-data parts named `file` or
+// `image` (in order; other fields are ignored), or a raw body whose
+// Content-Type is image/* (or application/octet-stream).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+
+#include "common/status.h"
+
+namespace cp::http {
+
+struct Upload {
+  std::string filename;      // as sent (informational only)
+  std::string content_type;  // as declared (never trusted for the format)
+  std::string bytes;
+};
+
+// Errors: kInvalidArgument (no image field / empty body / malformed
+// multipart), kUnsupportedMediaType (raw body of a non-image type),
+// kTooLarge (more than max_body_bytes arrived).
+Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httplib::ContentReader& reader,
+                                        std::uint64_t max_body_bytes);
+
+}  // namespace cp::http

@@ -1,0 +1,47 @@
+// Decodes encoded image bytes into an 8-bit RGB frame.
+//
+// Thread-safety: DecodeImage is reentrant; any number of threads may decode
+// at once (each call owns its buffers).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <opencv2/core/mat.hpp>
+
+#include "common/status.h"
+#include "image/format.h"
+
+namespace cp::image {
+
+struct DecodeOptions {
+  // Frames with more pixels are refused (kTooLarge). The size is read from
+  // the header before the frame is allocated.
+  std::uint64_t max_pixels = 40'000'000;
+  // When > 0 and the format supports scaled decoding (JPEG DCT scaling,
+  // WebP scaled decode), the decoder may return a frame reduced by 2, 4 or 8
+  // whose shorter side is still at least this many pixels.
+  int min_short_side = 0;
+};
+
+struct DecodedImage {
+  cv::Mat rgb;  // CV_8UC3, RGB order, EXIF orientation applied, alpha composited over white
+  ImageFormat format = ImageFormat::kUnknown;
+  int source_width = 0;   // as stored in the file, before any scaled decode
+  int source_height = 0;
+};
+
+// Errors: kInvalidArgument (empty, unrecognised signature, corrupt or
+// truncated data), kTooLarge (more than max_pixels).
+Result<DecodedImage> DecodeImage(std::string_view bytes, const DecodeOptions& options);
+
+// The largest reduction in {1, 2, 4, 8} that keeps min(width, height) /
+// reduction >= min_short_side (1 when min_short_side <= 0).
+int ChooseReduction(int width, int height, int min_short_side);
+
+// OpenCV's own pre-allocation guard (OPENCV_IO_MAX_IMAGE_PIXELS) is read once
+// per process at the first decode; call this before any decode (main does) so
+// it matches max_pixels for formats whose size is not probed here (TIFF).
+void InstallCodecPixelLimit(std::uint64_t max_pixels);
+
+}  // namespace cp::image

@@ -1,0 +1,22 @@
+// GIF through giflib (OpenCV 4.6 has no GIF codec): the first frame only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <opencv2/core/mat.hpp>
+
+#include "common/status.h"
+#include "image/probe.h"
+
+namespace cp::image {
+
+// Logical screen size from the GIF header.
+std::optional<ImageSize> ProbeGif(std::string_view bytes);
+
+// The first frame drawn on the logical screen, transparent and uncovered
+// pixels white; 8-bit RGB. Later frames are never decoded.
+Result<cv::Mat> DecodeGifFirstFrame(std::string_view bytes, std::uint64_t max_pixels);
+
+}  // namespace cp::image

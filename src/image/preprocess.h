@@ -1,0 +1,37 @@
+// ImageNet preprocessing, as in the ONNX model zoo's reference (and
+// torchvision's Resize + CenterCrop + Normalize): resize so that the image
+// covers (height, width) * resize_factor keeping the aspect ratio, centre
+// crop (height, width), scale to [0,1], subtract mean, divide by std.
+// Downscaling uses area interpolation (antialiased); upscaling bilinear.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+#include <opencv2/core/mat.hpp>
+
+#include "common/status.h"
+
+namespace cp::image {
+
+enum class TensorLayout { kNCHW, kNHWC };
+
+struct PreprocessSpec {
+  int width = 224;
+  int height = 224;
+  TensorLayout layout = TensorLayout::kNCHW;
+  float resize_factor = 256.0f / 224.0f;  // 224 crop out of a 256 shorter side
+  std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};
+  std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
+
+  std::size_t tensor_size() const { return static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3; }
+  // Shorter side the resize step produces for a square crop (256 for 224).
+  int resize_short_side() const;
+};
+
+// rgb: CV_8UC3 in RGB order. out: exactly spec.tensor_size() floats, one
+// image in spec.layout without the batch dimension.
+Status Preprocess(const cv::Mat& rgb, const PreprocessSpec& spec, std::span<float> out);
+
+}  // namespace cp::image

@@ -1,0 +1,42 @@
+// The inference interface the service talks to. The ONNX Runtime engine
+// implements it, and so does the batching scheduler, which wraps an engine
+// (TF Serving's BatchingSession pattern): callers cannot tell them apart.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "image/preprocess.h"
+
+namespace cp::model {
+
+struct ModelInfo {
+  std::string input_name;
+  std::string output_name;
+  image::TensorLayout layout = image::TensorLayout::kNCHW;
+  int height = 224;
+  int width = 224;
+  std::size_t num_classes = 0;
+  // Largest batch the model accepts in one run: 1 when its batch dimension
+  // is fixed at 1, otherwise unbounded (0).
+  std::size_t max_batch = 0;
+
+  std::size_t image_size() const { return static_cast<std::size_t>(height) * static_cast<std::size_t>(width) * 3; }
+};
+
+class InferenceEngine {
+ public:
+  virtual ~InferenceEngine() = default;
+
+  virtual const ModelInfo& info() const = 0;
+
+  // input: batch * info().image_size() floats in info().layout.
+  // Returns batch * info().num_classes logits, row-major.
+  // Thread-safety: implementations must allow concurrent calls.
+  virtual Result<std::vector<float>> Infer(std::span<const float> input, std::size_t batch) = 0;
+};
+
+}  // namespace cp::model

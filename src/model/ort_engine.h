@@ -1,0 +1,35 @@
+// ONNX Runtime engine: one Ort::Session, created at load, shared by every
+// caller. Ort::Session::Run is thread-safe, so Infer may be called from any
+// number of threads at once; each call allocates its own input/output.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "model/engine.h"
+
+namespace cp::model {
+
+struct OrtEngineOptions {
+  int intra_op_threads = 1;  // threads one Run uses
+  bool allow_spinning = true;  // ORT's busy-wait between ops: lower latency, burns idle CPU
+};
+
+class OrtEngine final : public InferenceEngine {
+ public:
+  // Errors (kInvalidArgument): unreadable or invalid model, or a model whose
+  // input is not one float image tensor [N,3,H,W] / [N,H,W,3] and whose
+  // output is not [N,classes].
+  static Result<std::unique_ptr<OrtEngine>> Load(const std::string& path, const OrtEngineOptions& options);
+  ~OrtEngine() override;
+
+  const ModelInfo& info() const override;
+  Result<std::vector<float>> Infer(std::span<const float> input, std::size_t batch) override;
+
+ private:
+  struct Impl;
+  explicit OrtEngine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cp::model

@@ -1,0 +1,95 @@
+// The service core: bytes in, top-k labels out. decode -> preprocess ->
+// engine (plain ORT or the batching scheduler) -> softmax -> top-k.
+// Knows nothing of HTTP; the HTTP layer and the CLI both call it.
+//
+// Thread-safety: Classify may be called from any number of threads at once.
+// Decode and preprocess run on the calling thread; the engine decides where
+// inference runs. All members are immutable after construction.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "image/preprocess.h"
+#include "model/engine.h"
+
+namespace cp::service {
+
+struct ServiceOptions {
+  int default_top_k = 3;                      // TOP_K
+  std::uint64_t max_image_pixels = 40'000'000;  // MAX_IMAGE_PIXELS
+  // Decode big JPEG/WebP at a reduced scale that still leaves at least twice
+  // the resize size, so an antialiased resize always follows. Off by default:
+  // with the int8 MobileNetV2 it keeps top-1 but moves the top probability by
+  // up to ~0.1 (see docs/PERFORMANCE.md), more than the 0.02 we require.
+  bool scaled_decode = false;
+};
+
+struct ImageInput {
+  std::string_view bytes;
+  // The media type the sender declared, if any. Only used to report a
+  // non-image document (e.g. application/pdf) as 415 rather than 400; the
+  // format itself is always detected from the bytes.
+  std::string_view declared_type;
+};
+
+struct Prediction {
+  std::string label;
+  std::size_t index = 0;
+  float probability = 0.0f;
+};
+
+struct Timings {
+  double decode_ms = 0, preprocess_ms = 0, inference_ms = 0, total_ms = 0;
+};
+
+struct Classification {
+  std::vector<Prediction> predictions;  // descending probability
+  Timings timings;
+  int width = 0, height = 0;  // of the stored image
+};
+
+class ClassificationService {
+ public:
+  // engine == nullptr: the model failed to load; load_error says why and
+  // every Classify answers kUnavailable. labels.size() must equal the
+  // engine's num_classes (checked by BuildService).
+  ClassificationService(std::shared_ptr<model::InferenceEngine> engine, std::vector<std::string> labels,
+                        ServiceOptions options, std::string load_error = {});
+
+  bool model_loaded() const { return engine_ != nullptr; }
+  const std::string& load_error() const { return load_error_; }
+  const model::ModelInfo* model_info() const { return engine_ ? &engine_->info() : nullptr; }
+  std::shared_ptr<model::InferenceEngine> engine() const { return engine_; }
+  const std::vector<std::string>& labels() const { return labels_; }
+  std::size_t num_classes() const { return labels_.size(); }
+  int default_top_k() const { return options_.default_top_k; }
+
+  // kInvalidParameter unless 1 <= top_k <= num_classes().
+  Status ValidateTopK(long long top_k) const;
+
+  // top_k: nullopt -> options.default_top_k.
+  Result<Classification> Classify(const ImageInput& input, std::optional<int> top_k) const;
+
+  // Decode + preprocess only: fills `tensor` (model_info()->image_size()).
+  Status PrepareTensor(const ImageInput& input, std::span<float> tensor, Timings& timings, int& width,
+                       int& height) const;
+
+  // Logits of one image -> top-k predictions.
+  std::vector<Prediction> Rank(std::span<const float> logits, std::size_t top_k) const;
+
+ private:
+  std::shared_ptr<model::InferenceEngine> engine_;
+  std::vector<std::string> labels_;
+  ServiceOptions options_;
+  std::string load_error_;
+  image::PreprocessSpec spec_;
+};
+
+}  // namespace cp::service

@@ -1,0 +1,40 @@
+#include "service/factory.h"
+
+#include <iostream>
+
+#include "model/labels.h"
+#include "model/ort_engine.h"
+
+namespace cp::service {
+
+Result<std::shared_ptr<ClassificationService>> BuildService(const config::Config& config,
+                                                            const EngineFactory& factory) {
+  auto labels = model::LoadLabels(config.labels_path);
+  if (!labels.ok()) return labels.status();
+
+  ServiceOptions options;
+  options.default_top_k = config.top_k;
+  options.max_image_pixels = config.max_image_pixels;
+
+  model::OrtEngineOptions eo;
+  eo.intra_op_threads = config.num_threads;
+  auto engine = model::OrtEngine::Load(config.model_path, eo);
+  if (!engine.ok()) {
+    return std::make_shared<ClassificationService>(nullptr, std::move(labels).value(), options,
+                                                   engine.status().message());
+  }
+  const std::size_t classes = (*engine)->info().num_classes;
+  if (labels->size() != classes) {
+    return InvalidArgument("LABELS_PATH: " + std::to_string(labels->size()) + " labels in " + config.labels_path +
+                           " but the model (MODEL_PATH) has " + std::to_string(classes) + " outputs");
+  }
+  if (static_cast<std::size_t>(config.top_k) > classes) {
+    return InvalidArgument("TOP_K: " + std::to_string(config.top_k) + " is more than the model's " +
+                           std::to_string(classes) + " classes");
+  }
+  std::shared_ptr<model::InferenceEngine> e = std::move(engine).value();
+  if (factory.wrap) e = factory.wrap(std::move(e));
+  return std::make_shared<ClassificationService>(std::move(e), std::move(labels).value(), options);
+}
+
+}  // namespace cp::service

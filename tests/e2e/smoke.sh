@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# End to end: the real binary, started as a user would, answers curl, then
+# stops cleanly on SIGTERM. Usage: smoke.sh BINARY SHARED_DIR
+set -euo pipefail
+BIN=$1 SHARED=$2
+WORK=$(mktemp -d)
+trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+cd "$WORK"
+printf 'TOP_K=2\n' > .env   # the .env fallback is read from the working directory
+MODEL_PATH="$SHARED/models/mobilenetv2-12-int8.onnx" LABELS_PATH="$SHARED/labels/imagenet_classes.txt" \
+  "$BIN" serve --host 127.0.0.1 --port 0 2> server.log &
+PID=$!
+for _ in $(seq 100); do grep -q "serving on" server.log && break; sleep 0.1; done
+PORT=$(sed -n 's/.*serving on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' server.log)
+[ -n "$PORT" ] || { cat server.log; echo "FAIL: server did not start"; exit 1; }
+URL=http://127.0.0.1:$PORT
+fail() { echo "FAIL: $*"; cat server.log; exit 1; }
+
+[ "$(curl -s $URL/health)" = '{"Status":"ok","model_loaded":true}' ] || fail "health"
+out=$(curl -s -F file=@"$SHARED/images/eagle.jpg" $URL/infer)
+echo "$out" | grep -q '"label":"bald eagle"' || fail "eagle: $out"
+[ "$(echo "$out" | grep -o '"label"' | wc -l)" -eq 2 ] || fail "TOP_K from .env not applied: $out"
+code=$(curl -s -o /dev/null -w '%{http_code}' -F file=@"$SHARED/README.md" $URL/infer)
+[ "$code" = 400 ] || fail "README.md as image gave $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$SHARED/images/cat.webp" -H 'Content-Type: image/jpeg' $URL/infer)
+[ "$code" = 200 ] || fail "raw WebP body gave $code"
+
+kill -TERM $PID
+wait $PID || fail "exit status $? after SIGTERM"
+grep -q "stopped" server.log || fail "no clean stop"
+
+# Invalid configuration stops startup with the setting's name.
+if TOP_K=abc "$BIN" serve --port 0 2> bad.log; then fail "TOP_K=abc was accepted"; fi
+grep -q "TOP_K" bad.log || fail "error does not name TOP_K: $(cat bad.log)"
+echo "e2e smoke: 1 passed, 0 failed"

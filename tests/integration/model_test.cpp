@@ -1,0 +1,125 @@
+// The real MobileNetV2-int8 on the real photos of ../shared/images.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <fstream>
+#include <thread>
+
+#include "model/ort_engine.h"
+#include "support/real_model.h"
+
+namespace cp {
+namespace {
+
+using test::ReadFile;
+using test::SharedPath;
+
+TEST(RealModel, ReadsSignatureFromTheModel) {
+  auto e = model::OrtEngine::Load(SharedPath("models/mobilenetv2-12-int8.onnx"), {});
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  const auto& mi = (*e)->info();
+  EXPECT_EQ(mi.input_name, "input");
+  EXPECT_EQ(mi.output_name, "output");
+  EXPECT_EQ(mi.height, 224);
+  EXPECT_EQ(mi.width, 224);
+  EXPECT_EQ(mi.layout, image::TensorLayout::kNCHW);
+  EXPECT_EQ(mi.num_classes, 1000u);
+}
+
+TEST(RealModel, InvalidModelFileIsAnErrorNotACrash) {
+  auto e = model::OrtEngine::Load(SharedPath("labels/imagenet_classes.txt"), {});
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(RealModel, ClassifiesThePhotos) {
+  auto svc = test::RealService();
+  for (const auto& photo : test::SharedPhotos()) {
+    auto r = svc->Classify({ReadFile(SharedPath("images/" + photo.file)), {}}, 5);
+    ASSERT_TRUE(r.ok()) << photo.file << ": " << r.status().ToString();
+    const auto& top = r->predictions.front();
+    EXPECT_TRUE(photo.accepted_top1.count(top.label)) << photo.file << " top-1 " << top.label;
+    // The reference probabilities in ../shared/README.md were not reproduced
+    // exactly by any standard resize (see docs/PERFORMANCE.md); the int8
+    // model is sensitive to resampling. Guard against gross regressions.
+    EXPECT_NEAR(top.probability, photo.reference_probability, 0.15) << photo.file;
+    std::cout << photo.file << ": " << top.label << " " << top.probability << " (reference "
+              << photo.reference_probability << ")\n";
+  }
+}
+
+TEST(RealModel, LabelCountMismatchStopsStartup) {
+  const std::string path = ::testing::TempDir() + "/ten_labels.txt";
+  {
+    std::ofstream out(path);
+    for (int i = 0; i < 10; ++i) out << "l" << i << "\n";
+  }
+  auto c = test::RealModelConfig();
+  c.labels_path = path;
+  auto svc = service::BuildService(c);
+  ASSERT_FALSE(svc.ok());
+  EXPECT_EQ(svc.status().message().rfind("LABELS_PATH", 0), 0u);
+}
+
+TEST(RealModel, SameAnswersUnderConcurrentLoadAsAlone) {
+  auto svc = test::RealService();
+  std::vector<std::string> images;
+  std::vector<std::vector<service::Prediction>> alone;
+  for (const auto& p : test::SharedPhotos()) {
+    images.push_back(ReadFile(SharedPath("images/" + p.file)));
+    auto r = svc->Classify({images.back(), {}}, 5);
+    ASSERT_TRUE(r.ok());
+    alone.push_back(r->predictions);
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        const std::size_t k = static_cast<std::size_t>(t + i) % images.size();
+        auto r = svc->Classify({images[k], {}}, 5);
+        if (!r.ok()) { ++mismatches; continue; }
+        for (std::size_t j = 0; j < 5; ++j) {
+          if (r->predictions[j].index != alone[k][j].index ||
+              std::abs(r->predictions[j].probability - alone[k][j].probability) > 1e-5f) {
+            ++mismatches;
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(RealModel, ScaledDecodeKeepsTopOne) {
+  // A 4x upscaled eagle (3092x2048, 6.3 MP) as JPEG: decoded at 1/2 scale.
+  cv::Mat eagle = cv::imread(SharedPath("images/eagle.jpg"));
+  cv::Mat big;
+  cv::resize(eagle, big, cv::Size(), 4.0, 4.0, cv::INTER_CUBIC);
+  std::vector<uchar> jpg;
+  cv::imencode(".jpg", big, jpg, {cv::IMWRITE_JPEG_QUALITY, 92});
+  const std::string bytes(jpg.begin(), jpg.end());
+
+  auto base = test::RealService();
+  service::ServiceOptions scaled_opts, full_opts;
+  scaled_opts.scaled_decode = true;
+  full_opts.scaled_decode = false;
+  service::ClassificationService scaled(base->engine(), base->labels(), scaled_opts);
+  service::ClassificationService full(base->engine(), base->labels(), full_opts);
+
+  auto a = scaled.Classify({bytes, {}}, 1);
+  auto b = full.Classify({bytes, {}}, 1);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(a->predictions[0].label, b->predictions[0].label);
+  // Only top-1 is required here: the int8 model moves the probability by
+  // ~0.1 at this reduction (why scaled_decode is off by default).
+  std::cout << "scaled " << a->predictions[0].label << " " << a->predictions[0].probability << " in "
+            << a->timings.decode_ms << " ms; full " << b->predictions[0].probability << " in " << b->timings.decode_ms
+            << " ms\n";
+}
+
+}  // namespace
+}  // namespace cp

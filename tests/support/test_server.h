@@ -1,0 +1,40 @@
+// Starts an HttpServer on 127.0.0.1 (any free port) in a background thread
+// for the lifetime of the object.
+#pragma once
+
+#include <httplib.h>
+
+#include <memory>
+#include <thread>
+
+#include "http/server.h"
+
+namespace cp::test {
+
+class TestServer {
+ public:
+  TestServer(std::shared_ptr<const service::ClassificationService> svc, http::HttpServerOptions options = {}) {
+    options.host = "127.0.0.1";
+    options.port = 0;
+    server_ = std::make_unique<http::HttpServer>(std::move(svc), options);
+    Status s = server_->Bind();
+    if (!s.ok()) throw std::runtime_error(s.ToString());
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  ~TestServer() {
+    server_->Stop();
+    thread_.join();
+  }
+  int port() const { return server_->port(); }
+  httplib::Client Client() const {
+    httplib::Client c("127.0.0.1", port());
+    c.set_read_timeout(60, 0);
+    return c;
+  }
+
+ private:
+  std::unique_ptr<http::HttpServer> server_;
+  std::thread thread_;
+};
+
+}  // namespace cp::test

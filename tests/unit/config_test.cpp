@@ -1,0 +1,101 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include "config/dotenv.h"
+#include "config/settings.h"
+
+namespace cp::config {
+namespace {
+
+TEST(DotEnv, ParsesCommentsQuotesAndExport) {
+  auto m = ParseDotEnv("# comment\n\nMODEL_PATH=/m/a.onnx\nexport TOP_K = 5\nLABELS_PATH=\"/with space/l.txt\"\r\n"
+                       "HOST='127.0.0.1'\nPORT=9000 # trailing comment\n");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->at("MODEL_PATH"), "/m/a.onnx");
+  EXPECT_EQ(m->at("TOP_K"), "5");
+  EXPECT_EQ(m->at("LABELS_PATH"), "/with space/l.txt");
+  EXPECT_EQ(m->at("HOST"), "127.0.0.1");
+  EXPECT_EQ(m->at("PORT"), "9000");
+}
+
+TEST(DotEnv, RejectsLineWithoutEquals) {
+  auto m = ParseDotEnv("GOOD=1\nthis is not a setting\n");
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("line 2"), std::string::npos);
+}
+
+TEST(DotEnv, MissingFileIsEmpty) {
+  auto m = ReadDotEnv("/nonexistent/dir/.env");
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(m->empty());
+}
+
+TEST(Config, DefaultsAreTheDocumentedOnes) {
+  auto c = Resolve({});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->host, "0.0.0.0");
+  EXPECT_EQ(c->port, 8000);
+  EXPECT_EQ(c->model_path, "models/resnet50-v2-7.onnx");
+  EXPECT_EQ(c->labels_path, "models/imagenet_classes.txt");
+  EXPECT_EQ(c->model_name, "resnet50-v2-7");
+  EXPECT_EQ(c->top_k, 3);
+  EXPECT_EQ(c->num_threads, AvailableCores());
+  EXPECT_EQ(c->max_image_pixels, 40'000'000u);
+  EXPECT_EQ(c->max_body_bytes, 20u * 1024 * 1024);
+  // The text defaults (help, README) agree with the typed ones.
+  for (const auto& spec : AllSettings()) {
+    if (spec.key == "TOP_K") {
+      EXPECT_EQ(spec.default_value, "3");
+    }
+    if (spec.key == "PORT") {
+      EXPECT_EQ(spec.default_value, "8000");
+    }
+  }
+}
+
+TEST(Config, FlagsOverrideEnvOverrideDotEnv) {
+  Layers l;
+  l.dotenv = {{"TOP_K", "2"}, {"PORT", "1111"}, {"HOST", "10.0.0.1"}};
+  l.env = {{"TOP_K", "4"}, {"PORT", "2222"}};
+  l.flags = {{"TOP_K", "6"}};
+  auto c = Resolve(l);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->top_k, 6);         // flag
+  EXPECT_EQ(c->port, 2222);       // env over .env
+  EXPECT_EQ(c->host, "10.0.0.1");  // .env only
+}
+
+TEST(Config, BadNumbersNameTheSetting) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"TOP_K", "abc"}, {"TOP_K", "0"}, {"PORT", "70000"}, {"NUM_THREADS", "-1"}, {"PORT", "80x"},
+           {"MAX_BODY_BYTES", ""}, {"MAX_IMAGE_PIXELS", "1e9"}}) {
+    Layers l;
+    l.env = {{key, value}};
+    auto c = Resolve(l);
+    ASSERT_FALSE(c.ok()) << key << "=" << value;
+    EXPECT_EQ(c.status().message().rfind(key + ":", 0), 0u) << c.status().message();
+  }
+}
+
+TEST(Config, ExplicitThreadsAndModelName) {
+  Layers l;
+  l.env = {{"NUM_THREADS", "1"}, {"MODEL_PATH", "/x/mobilenetv2-12-int8.onnx"}};
+  auto c = Resolve(l);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->num_threads, 1);
+  EXPECT_EQ(c->model_name, "mobilenetv2-12-int8");
+}
+
+TEST(Config, MissingFilesNameTheSetting) {
+  Config c;
+  c.model_path = "/nonexistent/model.onnx";
+  Status s = CheckFiles(c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind("MODEL_PATH:", 0), 0u);
+}
+
+TEST(Settings, FlagNames) { EXPECT_EQ(FlagName("MAX_BODY_BYTES"), "max-body-bytes"); }
+
+}  // namespace
+}  // namespace cp::config

@@ -1,0 +1,135 @@
+#include "image/decoder.h"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "support/paths.h"
+
+namespace cp::image {
+namespace {
+
+using test::DataPath;
+using test::ReadFile;
+
+Result<DecodedImage> Decode(const std::string& name, DecodeOptions o = {}) {
+  return DecodeImage(ReadFile(DataPath(name)), o);
+}
+
+void ExpectColor(const cv::Mat& rgb, int x, int y, cv::Vec3b want, int tol, const std::string& what) {
+  const cv::Vec3b got = rgb.at<cv::Vec3b>(y, x);
+  for (int c = 0; c < 3; ++c) {
+    EXPECT_NEAR(got[c], want[c], tol) << what << " at (" << x << "," << y << ") channel " << c;
+  }
+}
+
+// Every red/blue fixture decodes to a 64x32 RGB frame, red left, blue right.
+class RedBlue : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RedBlue, DecodesUprightRgb) {
+  auto d = Decode(GetParam());
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_EQ(d->rgb.type(), CV_8UC3);
+  ASSERT_EQ(d->rgb.cols, 64) << GetParam();
+  ASSERT_EQ(d->rgb.rows, 32) << GetParam();
+  ExpectColor(d->rgb, 8, 16, {255, 0, 0}, 12, GetParam());
+  ExpectColor(d->rgb, 56, 16, {0, 0, 255}, 12, GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, RedBlue,
+                         ::testing::Values("rb_baseline.jpg", "rb_progressive.jpg", "rb_cmyk.jpg", "rb_exif_3.jpg",
+                                           "rb_exif_6.jpg", "rb_exif_8.jpg", "rb_rgb8.png", "rb_rgb16.png",
+                                           "rb_palette.png", "rb.webp", "rb_lossy.webp", "rb.gif", "rb.bmp",
+                                           "rb.tif"));
+
+TEST(Decoder, AlphaIsCompositedOverWhite) {
+  auto d = Decode("rb_rgba.png");
+  ASSERT_TRUE(d.ok());
+  ExpectColor(d->rgb, 8, 16, {255, 0, 0}, 0, "opaque red");
+  ExpectColor(d->rgb, 56, 16, {255, 255, 255}, 0, "transparent -> white");
+}
+
+TEST(Decoder, GrayBecomesRgb) {
+  for (const char* name : {"gray.jpg", "gray.png", "gray16.png"}) {
+    auto d = Decode(name);
+    ASSERT_TRUE(d.ok()) << name;
+    ASSERT_EQ(d->rgb.type(), CV_8UC3) << name;
+    ExpectColor(d->rgb, 8, 16, {0, 0, 0}, 6, name);
+    ExpectColor(d->rgb, 56, 16, {255, 255, 255}, 6, name);
+  }
+}
+
+TEST(Decoder, GifGivesFirstFrameOnly) {
+  auto d = Decode("rb.gif");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->format, ImageFormat::kGif);
+  ExpectColor(d->rgb, 8, 16, {255, 0, 0}, 0, "frame 1, not the green frame 2");
+}
+
+TEST(Decoder, RefusesBadInput) {
+  for (const char* name : {"empty.bin", "garbage.bin", "not_image.pdf", "truncated.jpg"}) {
+    auto d = Decode(name);
+    ASSERT_FALSE(d.ok()) << name;
+    EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument) << name;
+  }
+}
+
+TEST(Decoder, TruncatedFilesOfEveryFormatAreErrorsNotCrashes) {
+  for (const char* name : {"rb_rgb8.png", "rb.webp", "rb.gif", "rb.bmp", "rb.tif", "rb_progressive.jpg"}) {
+    const std::string bytes = ReadFile(DataPath(name));
+    for (std::size_t cut : {std::size_t{1}, std::size_t{10}, bytes.size() / 3, bytes.size() / 2}) {
+      auto d = DecodeImage(std::string_view(bytes).substr(0, cut), {});
+      if (d.ok()) {
+        EXPECT_EQ(d->rgb.type(), CV_8UC3);  // some decoders recover partial data: fine, if RGB
+      } else {
+        EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument) << name << " cut at " << cut;
+      }
+    }
+  }
+}
+
+TEST(Decoder, BombsAreRefusedFromTheHeader) {
+  for (const char* name : {"bomb_header.png", "bomb_header.jpg", "bomb_real.png"}) {
+    auto d = Decode(name);
+    ASSERT_FALSE(d.ok()) << name;
+    EXPECT_EQ(d.status().code(), StatusCode::kTooLarge) << name;
+  }
+  DecodeOptions small;
+  small.max_pixels = 64 * 32 - 1;
+  for (const char* name : {"rb_baseline.jpg", "rb_rgb8.png", "rb.webp", "rb.gif", "rb.bmp", "rb.tif"}) {
+    auto d = Decode(name, small);
+    ASSERT_FALSE(d.ok()) << name;
+    EXPECT_EQ(d.status().code(), StatusCode::kTooLarge) << name;
+  }
+}
+
+TEST(Decoder, ChooseReduction) {
+  EXPECT_EQ(ChooseReduction(4000, 3000, 0), 1);
+  EXPECT_EQ(ChooseReduction(4000, 3000, 512), 4);
+  EXPECT_EQ(ChooseReduction(4000, 3000, 256), 8);
+  EXPECT_EQ(ChooseReduction(773, 512, 512), 1);
+  EXPECT_EQ(ChooseReduction(1024, 1024, 512), 2);
+}
+
+TEST(Decoder, ScaledDecodeKeepsTheMinimumSide) {
+  cv::Mat big(1536, 2048, CV_8UC3, cv::Scalar(0, 0, 255));  // BGR red
+  big(cv::Rect(1024, 0, 1024, 1536)).setTo(cv::Scalar(255, 0, 0));
+  std::vector<uchar> jpg, webp;
+  cv::imencode(".jpg", big, jpg);
+  cv::imencode(".webp", big, webp);
+  DecodeOptions o;
+  o.min_short_side = 300;
+  for (const auto* buf : {&jpg, &webp}) {
+    auto d = DecodeImage(std::string_view(reinterpret_cast<const char*>(buf->data()), buf->size()), o);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(d->rgb.cols, 512);  // reduced by 4 (by 8 would be 192 rows < 300)
+    EXPECT_EQ(d->rgb.rows, 384);
+    EXPECT_EQ(d->source_width, 2048);
+    ExpectColor(d->rgb, 100, 100, {255, 0, 0}, 12, "scaled red");
+    ExpectColor(d->rgb, 400, 100, {0, 0, 255}, 12, "scaled blue");
+  }
+}
+
+}  // namespace
+}  // namespace cp::image
