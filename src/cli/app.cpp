@@ -1,7 +1,6 @@
 #include "cli/app.h"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "cli/commands.h"
@@ -36,8 +35,9 @@ void AddSettingFlags(CLI::App& app, config::SettingMap& flags) {
 }  // namespace
 
 int Main(int argc, char** argv, char** envp) {
-  CLI::App app{"cross_pictures: image classification with ONNX Runtime.\n"
-               "Settings come from flags, then environment variables, then ./.env."};
+  CLI::App app{
+      "cross_pictures: image classification with ONNX Runtime.\n"
+      "Settings come from flags, then environment variables, then ./.env."};
   app.require_subcommand(1);
 
   config::SettingMap serve_flags, classify_flags;

@@ -1,8 +1,7 @@
 #include <fstream>
 #include <iostream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/startup.h"
@@ -32,7 +31,8 @@ int RunClassify(const config::Config& cfg, const std::vector<std::string>& files
       if (result.ok()) {
         nlohmann::json preds = nlohmann::json::array();
         for (const auto& p : result->predictions) {
-          preds.push_back({{"label", p.label}, {"index", p.index}, {"probability", static_cast<double>(p.probability)}});
+          preds.push_back(
+              {{"label", p.label}, {"index", p.index}, {"probability", static_cast<double>(p.probability)}});
         }
         item["predictions"] = std::move(preds);
         item["inference_time_ms"] = result->timings.inference_ms;

@@ -37,8 +37,8 @@ int RunServe(const config::Config& cfg) {
     std::cerr << "cross_pictures: " << s.message() << "\n";
     return 1;
   }
-  std::cerr << "cross_pictures: serving on http://" << cfg.host << ":" << server.port()
-            << " (API page: /docs)" << std::endl;
+  std::cerr << "cross_pictures: serving on http://" << cfg.host << ":" << server.port() << " (API page: /docs)"
+            << std::endl;
 
   std::thread waiter([&] {
     int sig = 0;

@@ -14,9 +14,9 @@ Result<std::shared_ptr<service::ClassificationService>> StartService(const confi
   if (!svc.ok()) return svc.status();
   const auto& s = **svc;
   if (const model::ModelInfo* mi = s.model_info()) {
-    std::cerr << "cross_pictures: model " << cfg.model_path << " (" << cfg.model_name << "): input '"
-              << mi->input_name << "' " << mi->height << "x" << mi->width << ", output '" << mi->output_name
-              << "' " << mi->num_classes << " classes; " << cfg.num_threads << " ORT thread(s)" << std::endl;
+    std::cerr << "cross_pictures: model " << cfg.model_path << " (" << cfg.model_name << "): input '" << mi->input_name
+              << "' " << mi->height << "x" << mi->width << ", output '" << mi->output_name << "' " << mi->num_classes
+              << " classes; " << cfg.num_threads << " ORT thread(s)" << std::endl;
   } else {
     std::cerr << "cross_pictures: MODEL NOT LOADED (" << s.load_error() << "); /infer answers 503" << std::endl;
   }

@@ -1,9 +1,8 @@
 // The single place where a core Status becomes an HTTP status and body.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/status.h"
 

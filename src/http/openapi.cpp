@@ -15,11 +15,20 @@ std::string Escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -28,7 +37,8 @@ std::string Escape(const std::string& s) {
 }  // namespace
 
 json OpenApiJson(const std::string& model_name) {
-  json image_schema = {{"type", "string"}, {"format", "binary"},
+  json image_schema = {{"type", "string"},
+                       {"format", "binary"},
                        {"description", "JPEG, PNG, GIF (first frame), WebP, BMP or TIFF; detected from the bytes"}};
   json infer = {
       {"summary", "Classify an image"},
@@ -37,10 +47,11 @@ json OpenApiJson(const std::string& model_name) {
        "image/* Content-Type. Several `file`/`image` parts give `{\"results\": [...]}`, one entry per image in "
        "order, each with its predictions or its own `detail` and `status`."},
       {"operationId", "infer"},
-      {"parameters",
-       json::array({{{"name", "top_k"}, {"in", "query"}, {"required", false},
-                     {"description", "Number of predictions (1..classes); default TOP_K"},
-                     {"schema", {{"type", "integer"}, {"minimum", 1}}}}})},
+      {"parameters", json::array({{{"name", "top_k"},
+                                   {"in", "query"},
+                                   {"required", false},
+                                   {"description", "Number of predictions (1..classes); default TOP_K"},
+                                   {"schema", {{"type", "integer"}, {"minimum", 1}}}}})},
       {"requestBody",
        {{"required", true},
         {"content",
@@ -54,8 +65,9 @@ json OpenApiJson(const std::string& model_name) {
         {"400", ErrorResponse("No image, empty or undecodable image")},
         {"413", ErrorResponse("Body larger than MAX_BODY_BYTES, or image larger than MAX_IMAGE_PIXELS")},
         {"415", ErrorResponse("Not an image (e.g. a PDF part or a non-image Content-Type)")},
-        {"422", {{"description", "Invalid parameter (top_k)"},
-                 {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/ValidationError"}}}}}}}}},
+        {"422",
+         {{"description", "Invalid parameter (top_k)"},
+          {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/ValidationError"}}}}}}}}},
         {"503", ErrorResponse("Model not loaded")}}}};
 
   json health = {
@@ -81,8 +93,7 @@ json OpenApiJson(const std::string& model_name) {
        {{"type", "object"},
         {"required", {"Status", "model_loaded"}},
         {"properties", {{"Status", {{"type", "string"}, {"enum", {"ok"}}}}, {"model_loaded", {{"type", "boolean"}}}}}}},
-      {"HTTPError",
-       {{"type", "object"}, {"required", {"detail"}}, {"properties", {{"detail", {{"type", "string"}}}}}}},
+      {"HTTPError", {{"type", "object"}, {"required", {"detail"}}, {"properties", {{"detail", {{"type", "string"}}}}}}},
       {"ValidationError",
        {{"type", "object"},
         {"properties",
@@ -95,17 +106,20 @@ json OpenApiJson(const std::string& model_name) {
                 {"msg", {{"type", "string"}}},
                 {"type", {{"type", "string"}}}}}}}}}}}}}};
 
-  return {{"openapi", "3.1.0"},
-          {"info",
-           {{"title", "cross_pictures"},
-            {"version", "0.1.0"},
-            {"description", "Image classification with ONNX Runtime. Model: " + model_name}}},
-          {"paths",
-           {{"/health", {{"get", health}}},
-            {"/infer", {{"post", infer}}},
-            {"/openapi.json", {{"get", {{"summary", "This document"}, {"responses", {{"200", {{"description", "OpenAPI 3.1 JSON"}}}}}}}}},
-            {"/docs", {{"get", {{"summary", "Human-readable API page"}, {"responses", {{"200", {{"description", "HTML"}}}}}}}}}}},
-          {"components", {{"schemas", schemas}}}};
+  return {
+      {"openapi", "3.1.0"},
+      {"info",
+       {{"title", "cross_pictures"},
+        {"version", "0.1.0"},
+        {"description", "Image classification with ONNX Runtime. Model: " + model_name}}},
+      {"paths",
+       {{"/health", {{"get", health}}},
+        {"/infer", {{"post", infer}}},
+        {"/openapi.json",
+         {{"get", {{"summary", "This document"}, {"responses", {{"200", {{"description", "OpenAPI 3.1 JSON"}}}}}}}}},
+        {"/docs",
+         {{"get", {{"summary", "Human-readable API page"}, {"responses", {{"200", {{"description", "HTML"}}}}}}}}}}},
+      {"components", {{"schemas", schemas}}}};
 }
 
 std::string DocsHtml(const json& openapi) {

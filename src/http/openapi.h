@@ -2,9 +2,8 @@
 // self-contained HTML rendering of it with an upload form: no CDN needed).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace cp::http {
 

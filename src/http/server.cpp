@@ -29,17 +29,28 @@ void SendError(httplib::Response& res, const Status& status, const std::string& 
 
 const char* ReasonPhrase(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Request Entity Too Large";
-    case 414: return "Request-URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return status >= 500 ? "Internal Server Error" : "Bad Request";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Request Entity Too Large";
+    case 414:
+      return "Request-URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 416:
+      return "Range Not Satisfiable";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status >= 500 ? "Internal Server Error" : "Bad Request";
   }
 }
 
@@ -93,8 +104,9 @@ void HttpServer::RegisterRoutes() {
   // Every error without a body of its own gets FastAPI's {"detail": ...}.
   s.set_error_handler(httplib::Server::HandlerWithResponse([max_body](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string detail = res.status == 413 ? "the request body is larger than " + std::to_string(max_body) + " bytes"
-                                                 : ReasonPhrase(res.status);
+    const std::string detail = res.status == 413
+                                   ? "the request body is larger than " + std::to_string(max_body) + " bytes"
+                                   : ReasonPhrase(res.status);
     res.set_content(nlohmann::json{{"detail", detail}}.dump(), kJson);
     return httplib::Server::HandlerResponse::Handled;
   }));
@@ -113,44 +125,42 @@ void HttpServer::RegisterRoutes() {
     SendJson(res, 200, HealthJson(service_->model_loaded()));
   });
 
-  s.Post("/infer", [this, max_body](const httplib::Request& req, httplib::Response& res,
-                                    const httplib::ContentReader& reader) {
-    auto uploads = ReadUploads(req, reader, max_body);
-    if (!uploads.ok()) {
-      SendError(res, uploads.status());
-      if (uploads.status().code() == StatusCode::kTooLarge) res.set_header("Connection", "close");
-      return;
-    }
-    if (!service_->model_loaded()) return SendError(res, Unavailable("Model not loaded"));
-    auto top_k = ParseTopK(req, *service_);
-    if (!top_k.ok()) return SendError(res, top_k.status(), "top_k");
+  s.Post("/infer",
+         [this, max_body](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+           auto uploads = ReadUploads(req, reader, max_body);
+           if (!uploads.ok()) {
+             SendError(res, uploads.status());
+             if (uploads.status().code() == StatusCode::kTooLarge) res.set_header("Connection", "close");
+             return;
+           }
+           if (!service_->model_loaded()) return SendError(res, Unavailable("Model not loaded"));
+           auto top_k = ParseTopK(req, *service_);
+           if (!top_k.ok()) return SendError(res, top_k.status(), "top_k");
 
-    if (uploads->size() == 1) {
-      const Upload& u = uploads->front();
-      auto result = service_->Classify({u.bytes, u.content_type}, *top_k);
-      if (!result.ok()) return SendError(res, result.status());
-      return SendJson(res, 200, ClassificationJson(*result));
-    }
-    // Several images: one entry per image, in order, each its own outcome.
-    nlohmann::json results = nlohmann::json::array();
-    for (const Upload& u : *uploads) {
-      auto result = service_->Classify({u.bytes, u.content_type}, *top_k);
-      nlohmann::json item = result.ok() ? ClassificationJson(*result) : ErrorBody(result.status());
-      if (!result.ok()) item["status"] = HttpStatusFor(result.status().code());
-      item["filename"] = u.filename;
-      results.push_back(std::move(item));
-    }
-    SendJson(res, 200, {{"results", std::move(results)}});
-  });
+           if (uploads->size() == 1) {
+             const Upload& u = uploads->front();
+             auto result = service_->Classify({u.bytes, u.content_type}, *top_k);
+             if (!result.ok()) return SendError(res, result.status());
+             return SendJson(res, 200, ClassificationJson(*result));
+           }
+           // Several images: one entry per image, in order, each its own outcome.
+           nlohmann::json results = nlohmann::json::array();
+           for (const Upload& u : *uploads) {
+             auto result = service_->Classify({u.bytes, u.content_type}, *top_k);
+             nlohmann::json item = result.ok() ? ClassificationJson(*result) : ErrorBody(result.status());
+             if (!result.ok()) item["status"] = HttpStatusFor(result.status().code());
+             item["filename"] = u.filename;
+             results.push_back(std::move(item));
+           }
+           SendJson(res, 200, {{"results", std::move(results)}});
+         });
 
   const std::string openapi = OpenApiJson(options_.model_name).dump(2);
-  s.Get("/openapi.json", [openapi](const httplib::Request&, httplib::Response& res) {
-    res.set_content(openapi, kJson);
-  });
+  s.Get("/openapi.json",
+        [openapi](const httplib::Request&, httplib::Response& res) { res.set_content(openapi, kJson); });
   const std::string docs = DocsHtml(OpenApiJson(options_.model_name));
-  s.Get("/docs", [docs](const httplib::Request&, httplib::Response& res) {
-    res.set_content(docs, "text/html; charset=utf-8");
-  });
+  s.Get("/docs",
+        [docs](const httplib::Request&, httplib::Response& res) { res.set_content(docs, "text/html; charset=utf-8"); });
   s.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/docs"); });
 }
 

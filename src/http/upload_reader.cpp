@@ -50,12 +50,12 @@ Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httpl
   if (too_large) return TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
   if (!ok) return InvalidArgument("cannot read the request body");
   if (body.empty()) {
-    return InvalidArgument("no image: send multipart/form-data with a 'file' or 'image' field, or the image bytes "
-                           "with an image/* Content-Type");
+    return InvalidArgument(
+        "no image: send multipart/form-data with a 'file' or 'image' field, or the image bytes "
+        "with an image/* Content-Type");
   }
   if (!(type.starts_with("image/") || type.starts_with("application/octet-stream"))) {
-    return UnsupportedMediaType("unsupported Content-Type '" + type +
-                                "': send multipart/form-data or an image/* body");
+    return UnsupportedMediaType("unsupported Content-Type '" + type + "': send multipart/form-data or an image/* body");
   }
   uploads.push_back({"", type, std::move(body)});
   return uploads;

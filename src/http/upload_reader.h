@@ -4,11 +4,11 @@
 // Content-Type is image/* (or application/octet-stream).
 #pragma once
 
+#include <httplib.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <httplib.h>
 
 #include "common/status.h"
 

@@ -1,11 +1,10 @@
 #include "image/decoder.h"
 
 #include <cstdlib>
-#include <string>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string>
 
 #include "image/alpha.h"
 #include "image/gif_decoder.h"
@@ -25,11 +24,15 @@ Status TooLargeStatus(int w, int h, std::uint64_t max_pixels) {
 // Any OpenCV frame (gray, BGR, BGRA; 8 or 16 bit) -> 8-bit RGB.
 cv::Mat ToRgb8(const cv::Mat& in) {
   cv::Mat m = in;
-  if (m.depth() == CV_16U) m.convertTo(m, CV_8U, 1.0 / 257.0);
-  else if (m.depth() != CV_8U) m.convertTo(m, CV_8U);
+  if (m.depth() == CV_16U)
+    m.convertTo(m, CV_8U, 1.0 / 257.0);
+  else if (m.depth() != CV_8U)
+    m.convertTo(m, CV_8U);
   cv::Mat rgb;
   switch (m.channels()) {
-    case 1: cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB); break;
+    case 1:
+      cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB);
+      break;
     case 2: {  // gray + alpha
       cv::Mat planes[2];
       cv::split(m, planes);
@@ -38,8 +41,12 @@ cv::Mat ToRgb8(const cv::Mat& in) {
       rgb = CompositeOverWhite(bgra, /*bgr_order=*/true);
       break;
     }
-    case 4: rgb = CompositeOverWhite(m, /*bgr_order=*/true); break;
-    default: cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB); break;
+    case 4:
+      rgb = CompositeOverWhite(m, /*bgr_order=*/true);
+      break;
+    default:
+      cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB);
+      break;
   }
   return rgb;
 }
@@ -49,12 +56,17 @@ int ImreadFlags(ImageFormat format, int reduction) {
     case ImageFormat::kJpeg:
       // JPEG has no alpha; IMREAD_COLOR variants apply EXIF orientation.
       switch (reduction) {
-        case 2: return cv::IMREAD_REDUCED_COLOR_2;
-        case 4: return cv::IMREAD_REDUCED_COLOR_4;
-        case 8: return cv::IMREAD_REDUCED_COLOR_8;
-        default: return cv::IMREAD_COLOR;
+        case 2:
+          return cv::IMREAD_REDUCED_COLOR_2;
+        case 4:
+          return cv::IMREAD_REDUCED_COLOR_4;
+        case 8:
+          return cv::IMREAD_REDUCED_COLOR_8;
+        default:
+          return cv::IMREAD_COLOR;
       }
-    case ImageFormat::kBmp: return cv::IMREAD_COLOR;
+    case ImageFormat::kBmp:
+      return cv::IMREAD_COLOR;
     default:
       // Keep alpha and 16-bit samples so they are converted here, not dropped.
       return cv::IMREAD_UNCHANGED;

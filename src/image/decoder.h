@@ -5,9 +5,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
-
 #include <opencv2/core/mat.hpp>
+#include <string_view>
 
 #include "common/status.h"
 #include "image/format.h"
@@ -27,7 +26,7 @@ struct DecodeOptions {
 struct DecodedImage {
   cv::Mat rgb;  // CV_8UC3, RGB order, EXIF orientation applied, alpha composited over white
   ImageFormat format = ImageFormat::kUnknown;
-  int source_width = 0;   // as stored in the file, before any scaled decode
+  int source_width = 0;  // as stored in the file, before any scaled decode
   int source_height = 0;
 };
 

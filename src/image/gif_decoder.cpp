@@ -77,8 +77,8 @@ Result<cv::Mat> DecodeGifFirstFrame(std::string_view bytes, std::uint64_t max_pi
     const int sw = std::max(gif->SWidth, d.Left + d.Width), sh = std::max(gif->SHeight, d.Top + d.Height);
     if (d.Width <= 0 || d.Height <= 0) return Corrupt();
     if (static_cast<std::uint64_t>(sw) * static_cast<std::uint64_t>(sh) > max_pixels) {
-      return TooLarge("GIF frame of " + std::to_string(sw) + "x" + std::to_string(sh) + " pixels exceeds the limit of " +
-                      std::to_string(max_pixels));
+      return TooLarge("GIF frame of " + std::to_string(sw) + "x" + std::to_string(sh) +
+                      " pixels exceeds the limit of " + std::to_string(max_pixels));
     }
     const ColorMapObject* map = d.ColorMap != nullptr ? d.ColorMap : gif->SColorMap;
     if (map == nullptr) return InvalidArgument("the GIF has no color map");

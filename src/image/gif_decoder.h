@@ -2,10 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <opencv2/core/mat.hpp>
 #include <optional>
 #include <string_view>
-
-#include <opencv2/core/mat.hpp>
 
 #include "common/status.h"
 #include "image/probe.h"

@@ -7,9 +7,8 @@
 
 #include <array>
 #include <cstddef>
-#include <span>
-
 #include <opencv2/core/mat.hpp>
+#include <span>
 
 #include "common/status.h"
 

@@ -19,8 +19,8 @@ std::uint32_t Be32(std::string_view b, std::size_t at) {
 
 std::int32_t Le32(std::string_view b, std::size_t at) {
   const auto* p = reinterpret_cast<const unsigned char*>(b.data() + at);
-  return static_cast<std::int32_t>(std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) |
-                                   (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24));
+  return static_cast<std::int32_t>(std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
+                                   (std::uint32_t{p[3]} << 24));
 }
 
 std::optional<ImageSize> ProbeJpeg(std::string_view bytes) {
@@ -38,7 +38,8 @@ std::optional<ImageSize> ProbeJpeg(std::string_view bytes) {
 
 std::optional<ImageSize> ProbeSize(ImageFormat format, std::string_view bytes) {
   switch (format) {
-    case ImageFormat::kJpeg: return ProbeJpeg(bytes);
+    case ImageFormat::kJpeg:
+      return ProbeJpeg(bytes);
     case ImageFormat::kPng:
       // Signature (8) + IHDR length (4) + "IHDR" (4), then width, height.
       if (bytes.size() < 24 || bytes.substr(12, 4) != "IHDR") return std::nullopt;
@@ -55,8 +56,10 @@ std::optional<ImageSize> ProbeSize(ImageFormat format, std::string_view bytes) {
       if (!WebPGetInfo(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &w, &h)) return std::nullopt;
       return ImageSize{w, h};
     }
-    case ImageFormat::kGif: return ProbeGif(bytes);
-    default: return std::nullopt;
+    case ImageFormat::kGif:
+      return ProbeGif(bytes);
+    default:
+      return std::nullopt;
   }
 }
 

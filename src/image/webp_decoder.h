@@ -2,9 +2,8 @@
 // the decoder, so a reduced frame costs a fraction of a full one).
 #pragma once
 
-#include <string_view>
-
 #include <opencv2/core/mat.hpp>
+#include <string_view>
 
 #include "common/status.h"
 

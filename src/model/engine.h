@@ -3,7 +3,9 @@
 // (TF Serving's BatchingSession pattern): callers cannot tell them apart.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +29,12 @@ struct ModelInfo {
   std::size_t image_size() const { return static_cast<std::size_t>(height) * static_cast<std::size_t>(width) * 3; }
 };
 
+struct InferOptions {
+  // Give up with kDeadlineExceeded if the run has not started by then
+  // (engines that queue honour it; a plain engine runs at once).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
 class InferenceEngine {
  public:
   virtual ~InferenceEngine() = default;
@@ -36,7 +44,8 @@ class InferenceEngine {
   // input: batch * info().image_size() floats in info().layout.
   // Returns batch * info().num_classes logits, row-major.
   // Thread-safety: implementations must allow concurrent calls.
-  virtual Result<std::vector<float>> Infer(std::span<const float> input, std::size_t batch) = 0;
+  virtual Result<std::vector<float>> Infer(std::span<const float> input, std::size_t batch,
+                                           const InferOptions& options = {}) = 0;
 };
 
 }  // namespace cp::model

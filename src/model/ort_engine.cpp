@@ -79,15 +79,14 @@ Result<std::unique_ptr<OrtEngine>> OrtEngine::Load(const std::string& path, cons
 
 const ModelInfo& OrtEngine::info() const { return impl_->info; }
 
-Result<std::vector<float>> OrtEngine::Infer(std::span<const float> input, std::size_t batch) {
+Result<std::vector<float>> OrtEngine::Infer(std::span<const float> input, std::size_t batch, const InferOptions&) {
   const ModelInfo& mi = impl_->info;
   if (batch == 0 || input.size() != batch * mi.image_size()) return Internal("Infer: input size does not match batch");
   if (mi.max_batch != 0 && batch > mi.max_batch) return Internal("Infer: batch larger than the model accepts");
   try {
-    std::array<int64_t, 4> shape =
-        mi.layout == image::TensorLayout::kNCHW
-            ? std::array<int64_t, 4>{static_cast<int64_t>(batch), 3, mi.height, mi.width}
-            : std::array<int64_t, 4>{static_cast<int64_t>(batch), mi.height, mi.width, 3};
+    std::array<int64_t, 4> shape = mi.layout == image::TensorLayout::kNCHW
+                                       ? std::array<int64_t, 4>{static_cast<int64_t>(batch), 3, mi.height, mi.width}
+                                       : std::array<int64_t, 4>{static_cast<int64_t>(batch), mi.height, mi.width, 3};
     Ort::Value in = Ort::Value::CreateTensor<float>(impl_->memory, const_cast<float*>(input.data()), input.size(),
                                                     shape.data(), shape.size());
     const char* in_names[] = {mi.input_name.c_str()};

@@ -11,7 +11,7 @@
 namespace cp::model {
 
 struct OrtEngineOptions {
-  int intra_op_threads = 1;  // threads one Run uses
+  int intra_op_threads = 1;    // threads one Run uses
   bool allow_spinning = true;  // ORT's busy-wait between ops: lower latency, burns idle CPU
 };
 
@@ -24,7 +24,8 @@ class OrtEngine final : public InferenceEngine {
   ~OrtEngine() override;
 
   const ModelInfo& info() const override;
-  Result<std::vector<float>> Infer(std::span<const float> input, std::size_t batch) override;
+  Result<std::vector<float>> Infer(std::span<const float> input, std::size_t batch,
+                                   const InferOptions& options = {}) override;
 
  private:
   struct Impl;

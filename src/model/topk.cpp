@@ -24,8 +24,9 @@ std::vector<Scored> TopK(std::span<const float> probs, std::size_t k) {
   k = std::min(k, probs.size());
   std::vector<std::size_t> idx(probs.size());
   std::iota(idx.begin(), idx.end(), 0);
-  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
-                    [&](std::size_t a, std::size_t b) { return probs[a] > probs[b] || (probs[a] == probs[b] && a < b); });
+  std::partial_sort(
+      idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
+      [&](std::size_t a, std::size_t b) { return probs[a] > probs[b] || (probs[a] == probs[b] && a < b); });
   std::vector<Scored> out;
   out.reserve(k);
   for (std::size_t i = 0; i < k; ++i) out.push_back({idx[i], probs[idx[i]]});

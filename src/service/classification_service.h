@@ -22,7 +22,7 @@
 namespace cp::service {
 
 struct ServiceOptions {
-  int default_top_k = 3;                      // TOP_K
+  int default_top_k = 3;                        // TOP_K
   std::uint64_t max_image_pixels = 40'000'000;  // MAX_IMAGE_PIXELS
   // Decode big JPEG/WebP at a reduced scale that still leaves at least twice
   // the resize size, so an antialiased resize always follows. Off by default:

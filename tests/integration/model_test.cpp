@@ -1,9 +1,9 @@
 // The real MobileNetV2-int8 on the real photos of ../shared/images.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <fstream>
 #include <thread>
 
 #include "model/ort_engine.h"
@@ -79,7 +79,10 @@ TEST(RealModel, SameAnswersUnderConcurrentLoadAsAlone) {
       for (int i = 0; i < 10; ++i) {
         const std::size_t k = static_cast<std::size_t>(t + i) % images.size();
         auto r = svc->Classify({images[k], {}}, 5);
-        if (!r.ok()) { ++mismatches; continue; }
+        if (!r.ok()) {
+          ++mismatches;
+          continue;
+        }
         for (std::size_t j = 0; j < 5; ++j) {
           if (r->predictions[j].index != alone[k][j].index ||
               std::abs(r->predictions[j].probability - alone[k][j].probability) > 1e-5f) {

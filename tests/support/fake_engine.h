@@ -18,7 +18,8 @@ class FakeEngine : public model::InferenceEngine {
     info_.num_classes = logits_.size();
   }
   const model::ModelInfo& info() const override { return info_; }
-  Result<std::vector<float>> Infer(std::span<const float> input, std::size_t batch) override {
+  Result<std::vector<float>> Infer(std::span<const float> input, std::size_t batch,
+                                   const model::InferOptions& = {}) override {
     if (input.size() != batch * info_.image_size()) return Internal("fake: wrong input size");
     calls.fetch_add(1);
     images.fetch_add(batch);

@@ -9,8 +9,9 @@ namespace cp::config {
 namespace {
 
 TEST(DotEnv, ParsesCommentsQuotesAndExport) {
-  auto m = ParseDotEnv("# comment\n\nMODEL_PATH=/m/a.onnx\nexport TOP_K = 5\nLABELS_PATH=\"/with space/l.txt\"\r\n"
-                       "HOST='127.0.0.1'\nPORT=9000 # trailing comment\n");
+  auto m = ParseDotEnv(
+      "# comment\n\nMODEL_PATH=/m/a.onnx\nexport TOP_K = 5\nLABELS_PATH=\"/with space/l.txt\"\r\n"
+      "HOST='127.0.0.1'\nPORT=9000 # trailing comment\n");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->at("MODEL_PATH"), "/m/a.onnx");
   EXPECT_EQ(m->at("TOP_K"), "5");
@@ -61,15 +62,19 @@ TEST(Config, FlagsOverrideEnvOverrideDotEnv) {
   l.flags = {{"TOP_K", "6"}};
   auto c = Resolve(l);
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->top_k, 6);         // flag
-  EXPECT_EQ(c->port, 2222);       // env over .env
+  EXPECT_EQ(c->top_k, 6);          // flag
+  EXPECT_EQ(c->port, 2222);        // env over .env
   EXPECT_EQ(c->host, "10.0.0.1");  // .env only
 }
 
 TEST(Config, BadNumbersNameTheSetting) {
-  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"TOP_K", "abc"}, {"TOP_K", "0"}, {"PORT", "70000"}, {"NUM_THREADS", "-1"}, {"PORT", "80x"},
-           {"MAX_BODY_BYTES", ""}, {"MAX_IMAGE_PIXELS", "1e9"}}) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"TOP_K", "abc"},
+                                                                                   {"TOP_K", "0"},
+                                                                                   {"PORT", "70000"},
+                                                                                   {"NUM_THREADS", "-1"},
+                                                                                   {"PORT", "80x"},
+                                                                                   {"MAX_BODY_BYTES", ""},
+                                                                                   {"MAX_IMAGE_PIXELS", "1e9"}}) {
     Layers l;
     l.env = {{key, value}};
     auto c = Resolve(l);

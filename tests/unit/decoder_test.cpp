@@ -40,8 +40,7 @@ TEST_P(RedBlue, DecodesUprightRgb) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, RedBlue,
                          ::testing::Values("rb_baseline.jpg", "rb_progressive.jpg", "rb_cmyk.jpg", "rb_exif_3.jpg",
                                            "rb_exif_6.jpg", "rb_exif_8.jpg", "rb_rgb8.png", "rb_rgb16.png",
-                                           "rb_palette.png", "rb.webp", "rb_lossy.webp", "rb.gif", "rb.bmp",
-                                           "rb.tif"));
+                                           "rb_palette.png", "rb.webp", "rb_lossy.webp", "rb.gif", "rb.bmp", "rb.tif"));
 
 TEST(Decoder, AlphaIsCompositedOverWhite) {
   auto d = Decode("rb_rgba.png");

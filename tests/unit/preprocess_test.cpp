@@ -64,7 +64,8 @@ TEST(Preprocess, DownscaleIsAntialiased) {
   // ~127 everywhere; plain bilinear sampling would alias to 0 or 255.
   cv::Mat rgb(1024, 1024, CV_8UC3);
   for (int y = 0; y < 1024; ++y)
-    for (int x = 0; x < 1024; ++x) rgb.at<cv::Vec3b>(y, x) = ((x + y) % 2) ? cv::Vec3b(255, 255, 255) : cv::Vec3b(0, 0, 0);
+    for (int x = 0; x < 1024; ++x)
+      rgb.at<cv::Vec3b>(y, x) = ((x + y) % 2) ? cv::Vec3b(255, 255, 255) : cv::Vec3b(0, 0, 0);
   PreprocessSpec spec;
   std::vector<float> out(spec.tensor_size());
   ASSERT_TRUE(Preprocess(rgb, spec, out).ok());
