@@ -9,11 +9,12 @@
 namespace cp::cli {
 
 int RunClassify(const config::Config& cfg, const std::vector<std::string>& files, bool json) {
-  auto svc = StartService(cfg);
-  if (!svc.ok()) {
-    std::cerr << "cross_pictures: invalid configuration: " << svc.status().message() << "\n";
+  auto started = StartService(cfg, /*serving=*/false, nullptr);
+  if (!started.ok()) {
+    std::cerr << "cross_pictures: invalid configuration: " << started.status().message() << "\n";
     return 2;
   }
+  const auto& svc = started->service;
   int failures = 0;
   nlohmann::json out = nlohmann::json::array();
   for (const std::string& file : files) {
@@ -23,7 +24,7 @@ int RunClassify(const config::Config& cfg, const std::vector<std::string>& files
       std::ostringstream ss;
       ss << in.rdbuf();
       const std::string bytes = ss.str();
-      result = (*svc)->Classify({bytes, {}}, std::nullopt);
+      result = svc->Classify({bytes, {}}, std::nullopt);
     }
     if (!result.ok()) ++failures;
     if (json) {

@@ -1,14 +1,42 @@
 #include <signal.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/startup.h"
 #include "http/server.h"
+#include "model/ort_engine.h"
 
 namespace cp::cli {
 
+namespace {
+
+http::HttpServerOptions ServerOptions(const config::Config& cfg) {
+  http::HttpServerOptions o;
+  o.host = cfg.host;
+  o.port = cfg.port;
+  o.threads = cfg.http_threads;
+  o.read_timeout_s = cfg.read_timeout_s;
+  o.keep_alive_timeout_s = cfg.keep_alive_timeout_s;
+  o.max_body_bytes = cfg.max_body_bytes;
+  o.model_name = cfg.model_name;
+  o.request_timeout_ms = cfg.request_timeout_ms;
+  return o;
+}
+
+}  // namespace
+
+// Shutdown sequence (SIGTERM/SIGINT): readiness turns false; the listener
+// closes (no new connections); HTTP workers finish the requests they have
+// accepted, which the scheduler still runs; Run() returns; the scheduler
+// drains and stops; exit 0. If that takes longer than DRAIN_TIMEOUT_S the
+// process exits 1 without waiting further.
 int RunServe(const config::Config& cfg) {
   // Block SIGINT/SIGTERM before any thread starts, so every thread inherits
   // the mask and only the waiter below receives them.
@@ -16,23 +44,17 @@ int RunServe(const config::Config& cfg) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);  // main -> waiter: "the server ended on its own"
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto svc = StartService(cfg);
-  if (!svc.ok()) {
-    std::cerr << "cross_pictures: invalid configuration: " << svc.status().message() << "\n";
+  auto metrics = std::make_shared<metrics::Metrics>(cfg.model_name, model::RuntimeVersion());
+  auto started = StartService(cfg, /*serving=*/true, metrics.get());
+  if (!started.ok()) {
+    std::cerr << "cross_pictures: invalid configuration: " << started.status().message() << "\n";
     return 2;
   }
-
-  http::HttpServerOptions options;
-  options.host = cfg.host;
-  options.port = cfg.port;
-  options.threads = cfg.http_threads;
-  options.read_timeout_s = cfg.read_timeout_s;
-  options.keep_alive_timeout_s = cfg.keep_alive_timeout_s;
-  options.max_body_bytes = cfg.max_body_bytes;
-  options.model_name = cfg.model_name;
-  http::HttpServer server(*svc, options);
+  std::atomic<bool> ready{true};  // warm-up is done before the socket is bound
+  http::HttpServer server(started->service, ServerOptions(cfg), metrics, [&ready] { return ready.load(); });
   if (Status s = server.Bind(); !s.ok()) {
     std::cerr << "cross_pictures: " << s.message() << "\n";
     return 1;
@@ -40,15 +62,31 @@ int RunServe(const config::Config& cfg) {
   std::cerr << "cross_pictures: serving on http://" << cfg.host << ":" << server.port() << " (API page: /docs)"
             << std::endl;
 
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;  // guarded by mu: Run() has returned and the drain is done
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    std::cerr << "cross_pictures: signal " << sig << ", stopping" << std::endl;
+    if (sig == SIGUSR1) return;  // woken by main: the server ended on its own
+    std::cerr << "cross_pictures: signal " << sig << ": draining (at most " << cfg.drain_timeout_s << " s)"
+              << std::endl;
+    ready = false;
     server.Stop();
+    std::unique_lock lock(mu);
+    if (!cv.wait_for(lock, std::chrono::seconds(cfg.drain_timeout_s), [&] { return finished; })) {
+      std::cerr << "cross_pictures: drain timed out after " << cfg.drain_timeout_s << " s; exiting" << std::endl;
+      std::_Exit(1);
+    }
   });
   server.Run();
-  // Run can also end without a signal (listener failure): wake the waiter.
-  pthread_kill(waiter.native_handle(), SIGTERM);
+  if (started->scheduler) started->scheduler->Shutdown();  // answers anything still queued
+  {
+    std::lock_guard lock(mu);
+    finished = true;
+  }
+  cv.notify_all();
+  pthread_kill(waiter.native_handle(), SIGUSR1);  // no-op wake if the waiter already returned from sigwait
   waiter.join();
   std::cerr << "cross_pictures: stopped" << std::endl;
   return 0;

@@ -1,26 +1,79 @@
 #include "cli/startup.h"
 
+#include <chrono>
 #include <iostream>
 
 #include "image/decoder.h"
 #include "service/factory.h"
+#include "service/warmup.h"
 
 namespace cp::cli {
 
-Result<std::shared_ptr<service::ClassificationService>> StartService(const config::Config& cfg) {
+namespace {
+
+batching::SchedulerOptions SchedulerOptionsFor(const config::Config& cfg, metrics::Metrics* metrics) {
+  batching::SchedulerOptions o;
+  o.max_batch_size = static_cast<std::size_t>(cfg.max_batch_size);
+  o.max_queue_delay = std::chrono::microseconds(cfg.max_queue_delay_us);
+  o.max_queue = static_cast<std::size_t>(cfg.max_queue);
+  o.runners = cfg.model_runners;
+  if (metrics != nullptr) {
+    o.on_batch = [metrics](std::size_t images, double run_seconds) {
+      metrics->ObserveBatchSize(images);
+      metrics->ObserveInference(run_seconds);
+    };
+    o.on_dequeue = [metrics](double wait_seconds) { metrics->ObserveQueueWait(wait_seconds); };
+  }
+  return o;
+}
+
+}  // namespace
+
+Result<Started> StartService(const config::Config& cfg, bool serving, metrics::Metrics* metrics) {
   if (Status s = config::CheckFiles(cfg); !s.ok()) return s;
   image::InstallCodecPixelLimit(cfg.max_image_pixels);
-  auto svc = service::BuildService(cfg);
+  const auto t0 = std::chrono::steady_clock::now();
+
+  Started started;
+  Status warmup;
+  service::EngineFactory factory;
+  if (serving) {
+    factory.wrap = [&](std::shared_ptr<model::InferenceEngine> engine) -> std::shared_ptr<model::InferenceEngine> {
+      warmup = service::WarmUp(*engine, static_cast<std::size_t>(cfg.max_batch_size));
+      started.scheduler = std::make_shared<batching::Scheduler>(std::move(engine), SchedulerOptionsFor(cfg, metrics));
+      return started.scheduler;
+    };
+  }
+  auto svc = service::BuildService(cfg, factory);
   if (!svc.ok()) return svc.status();
-  const auto& s = **svc;
+  if (!warmup.ok()) return Internal("warm-up failed: " + warmup.message());
+  started.service = *svc;
+  started.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  const auto& s = *started.service;
   if (const model::ModelInfo* mi = s.model_info()) {
     std::cerr << "cross_pictures: model " << cfg.model_path << " (" << cfg.model_name << "): input '" << mi->input_name
               << "' " << mi->height << "x" << mi->width << ", output '" << mi->output_name << "' " << mi->num_classes
-              << " classes; " << cfg.num_threads << " ORT thread(s)" << std::endl;
+              << " classes; " << cfg.num_threads << " ORT thread(s)";
+    if (serving) {
+      std::cerr << " x " << cfg.model_runners << " runner(s), batch <= " << cfg.max_batch_size
+                << ", queue <= " << cfg.max_queue;
+    }
+    std::cerr << "; ready in " << started.load_seconds << " s" << std::endl;
   } else {
     std::cerr << "cross_pictures: MODEL NOT LOADED (" << s.load_error() << "); /infer answers 503" << std::endl;
   }
-  return svc;
+  if (metrics != nullptr) {
+    metrics->SetModelLoaded(s.model_loaded(), started.load_seconds);
+    if (started.scheduler) {
+      std::weak_ptr<batching::Scheduler> weak = started.scheduler;
+      metrics->SetQueueDepthSource([weak] {
+        auto sched = weak.lock();
+        return sched ? static_cast<double>(sched->queue_depth()) : 0.0;
+      });
+    }
+  }
+  return started;
 }
 
 }  // namespace cp::cli

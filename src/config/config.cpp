@@ -72,7 +72,18 @@ Result<Config> Resolve(const Layers& layers) {
   if (!(s = ParseInt(layers, "HTTP_THREADS", 1, 4096, c.http_threads)).ok()) return s;
   if (!(s = ParseInt(layers, "READ_TIMEOUT_S", 1, 3600, c.read_timeout_s)).ok()) return s;
   if (!(s = ParseInt(layers, "KEEP_ALIVE_TIMEOUT_S", 1, 3600, c.keep_alive_timeout_s)).ok()) return s;
+  if (!(s = ParseInt(layers, "MAX_BATCH_SIZE", 1, 1024, c.max_batch_size)).ok()) return s;
+  if (!(s = ParseInt(layers, "MAX_QUEUE_DELAY_US", 0, 10'000'000, c.max_queue_delay_us)).ok()) return s;
+  if (!(s = ParseInt(layers, "MAX_QUEUE", 1, 1'000'000, c.max_queue)).ok()) return s;
+  if (!(s = ParseInt(layers, "MODEL_RUNNERS", 1, 64, c.model_runners)).ok()) return s;
+  if (!(s = ParseInt(layers, "REQUEST_TIMEOUT_MS", 0, 3'600'000, c.request_timeout_ms)).ok()) return s;
+  if (!(s = ParseInt(layers, "DECODE_CONCURRENCY", 0, 1024, c.decode_concurrency)).ok()) return s;
+  int scaled = 1;
+  if (!(s = ParseInt(layers, "SCALED_DECODE", 0, 1, scaled)).ok()) return s;
+  c.scaled_decode = scaled == 1;
+  if (!(s = ParseInt(layers, "DRAIN_TIMEOUT_S", 0, 3600, c.drain_timeout_s)).ok()) return s;
   if (c.num_threads == 0) c.num_threads = AvailableCores();
+  if (c.decode_concurrency == 0) c.decode_concurrency = AvailableCores();
   return c;
 }
 

@@ -23,6 +23,14 @@ struct Config {
   int num_threads = 0;  // resolved: never 0 after Resolve()
   std::uint64_t max_image_pixels = 40'000'000;
   std::uint64_t max_body_bytes = 20ull << 20;
+  int max_batch_size = 8;
+  int max_queue_delay_us = 1000;
+  int max_queue = 64;
+  int model_runners = 2;
+  int request_timeout_ms = 0;  // 0: no deadline
+  int decode_concurrency = 0;  // resolved: never 0 after Resolve()
+  bool scaled_decode = true;
+  int drain_timeout_s = 30;
   int http_threads = 64;
   int read_timeout_s = 10;
   int keep_alive_timeout_s = 5;

@@ -68,7 +68,8 @@ json OpenApiJson(const std::string& model_name) {
         {"422",
          {{"description", "Invalid parameter (top_k)"},
           {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/ValidationError"}}}}}}}}},
-        {"503", ErrorResponse("Model not loaded")}}}};
+        {"503", ErrorResponse("Model not loaded, or queue full (with Retry-After)")},
+        {"504", ErrorResponse("The request deadline expired while it waited for the model")}}}};
 
   json health = {
       {"summary", "Liveness and model state"},

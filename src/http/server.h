@@ -10,15 +10,20 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "common/status.h"
+#include "metrics/metrics.h"
 #include "service/classification_service.h"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+class ContentReader;
+}  // namespace httplib
 
 namespace cp::http {
 
@@ -30,11 +35,18 @@ struct HttpServerOptions {
   int keep_alive_timeout_s = 5;
   std::uint64_t max_body_bytes = 20ull << 20;
   std::string model_name = "model";
+  int request_timeout_ms = 0;  // REQUEST_TIMEOUT_MS; 0 = none
 };
+
+// Lowers the request deadline for one request (never raises it).
+inline constexpr const char* kTimeoutHeader = "X-Request-Timeout-Ms";
 
 class HttpServer {
  public:
-  HttpServer(std::shared_ptr<const service::ClassificationService> service, HttpServerOptions options);
+  // metrics may be null (no /metrics); ready() false (warming up, draining)
+  // makes the readiness probe answer 503; empty = always ready.
+  HttpServer(std::shared_ptr<const service::ClassificationService> service, HttpServerOptions options,
+             std::shared_ptr<metrics::Metrics> metrics = nullptr, std::function<bool()> ready = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -49,9 +61,15 @@ class HttpServer {
 
  private:
   void RegisterRoutes();
+  void RegisterHooks();
+  void HandleInfer(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+  // Writes an error response; counts shed and timed-out requests.
+  void SendError(httplib::Response& res, const Status& status, const std::string& param = {}) const;
 
   std::shared_ptr<const service::ClassificationService> service_;
   HttpServerOptions options_;
+  std::shared_ptr<metrics::Metrics> metrics_;
+  std::function<bool()> ready_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
 };

@@ -29,10 +29,18 @@ struct ModelInfo {
   std::size_t image_size() const { return static_cast<std::size_t>(height) * static_cast<std::size_t>(width) * 3; }
 };
 
+// Filled by the engine when InferOptions::stats is set.
+struct InferStats {
+  double queue_ms = 0;    // waiting for a runner (0 for a plain engine)
+  double run_ms = 0;      // the model run this request was part of
+  std::size_t batch = 0;  // images in that run
+};
+
 struct InferOptions {
   // Give up with kDeadlineExceeded if the run has not started by then
   // (engines that queue honour it; a plain engine runs at once).
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  InferStats* stats = nullptr;
 };
 
 class InferenceEngine {
@@ -46,6 +54,10 @@ class InferenceEngine {
   // Thread-safety: implementations must allow concurrent calls.
   virtual Result<std::vector<float>> Infer(std::span<const float> input, std::size_t batch,
                                            const InferOptions& options = {}) = 0;
+
+  // Admission hint: true when a new request would be refused (queue full),
+  // so callers can shed it before spending time on decoding.
+  virtual bool Saturated() const { return false; }
 };
 
 }  // namespace cp::model

@@ -57,6 +57,8 @@ Status ReadSignature(Ort::Session& session, ModelInfo& info) {
 
 }  // namespace
 
+std::string RuntimeVersion() { return Ort::GetVersionString(); }
+
 OrtEngine::OrtEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 OrtEngine::~OrtEngine() = default;
 
@@ -79,7 +81,9 @@ Result<std::unique_ptr<OrtEngine>> OrtEngine::Load(const std::string& path, cons
 
 const ModelInfo& OrtEngine::info() const { return impl_->info; }
 
-Result<std::vector<float>> OrtEngine::Infer(std::span<const float> input, std::size_t batch, const InferOptions&) {
+Result<std::vector<float>> OrtEngine::Infer(std::span<const float> input, std::size_t batch,
+                                            const InferOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
   const ModelInfo& mi = impl_->info;
   if (batch == 0 || input.size() != batch * mi.image_size()) return Internal("Infer: input size does not match batch");
   if (mi.max_batch != 0 && batch > mi.max_batch) return Internal("Infer: batch larger than the model accepts");
@@ -96,6 +100,11 @@ Result<std::vector<float>> OrtEngine::Infer(std::span<const float> input, std::s
     const std::size_t n = out_info.GetElementCount();
     if (n != batch * mi.num_classes) return Internal("the model returned an unexpected number of outputs");
     const float* p = outs[0].GetTensorData<float>();
+    if (options.stats != nullptr) {
+      options.stats->run_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      options.stats->batch = batch;
+    }
     return std::vector<float>(p, p + n);
   } catch (const Ort::Exception& e) {
     return Internal(std::string("inference failed: ") + e.what());

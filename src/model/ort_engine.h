@@ -15,6 +15,9 @@ struct OrtEngineOptions {
   bool allow_spinning = true;  // ORT's busy-wait between ops: lower latency, burns idle CPU
 };
 
+// The ONNX Runtime library's version string, e.g. "1.21.0".
+std::string RuntimeVersion();
+
 class OrtEngine final : public InferenceEngine {
  public:
   // Errors (kInvalidArgument): unreadable or invalid model, or a model whose

@@ -1,5 +1,7 @@
 #include "service/classification_service.h"
 
+#include <algorithm>
+
 #include "image/decoder.h"
 #include "model/topk.h"
 
@@ -22,7 +24,11 @@ bool DeclaresNonImage(std::string_view type) {
 ClassificationService::ClassificationService(std::shared_ptr<model::InferenceEngine> engine,
                                              std::vector<std::string> labels, ServiceOptions options,
                                              std::string load_error)
-    : engine_(std::move(engine)), labels_(std::move(labels)), options_(options), load_error_(std::move(load_error)) {
+    : engine_(std::move(engine)),
+      labels_(std::move(labels)),
+      options_(options),
+      load_error_(std::move(load_error)),
+      decode_slots_(std::make_unique<std::counting_semaphore<>>(std::max(1, options.decode_concurrency))) {
   if (engine_) {
     const model::ModelInfo& mi = engine_->info();
     spec_.width = mi.width;
@@ -41,6 +47,17 @@ Status ClassificationService::ValidateTopK(long long top_k) const {
 
 Status ClassificationService::PrepareTensor(const ImageInput& input, std::span<float> tensor, Timings& timings,
                                             int& width, int& height) const {
+  // A decoded frame exists only inside a slot, so at most decode_concurrency
+  // frames exist at once, whatever the load.
+  if (input.deadline) {
+    if (!decode_slots_->try_acquire_until(*input.deadline)) return DeadlineExceeded("deadline expired before decoding");
+  } else {
+    decode_slots_->acquire();
+  }
+  struct Release {
+    std::counting_semaphore<>* s;
+    ~Release() { s->release(); }
+  } release{decode_slots_.get()};
   auto t0 = Clock::now();
   image::DecodeOptions dopt;
   dopt.max_pixels = options_.max_image_pixels;
@@ -77,17 +94,73 @@ Result<Classification> ClassificationService::Classify(const ImageInput& input, 
   if (!engine_) return Unavailable("the model is not loaded: " + load_error_);
   const int k = top_k.value_or(options_.default_top_k);
   if (Status s = ValidateTopK(k); !s.ok()) return s;
+  // Shed before spending time on decoding.
+  if (engine_->Saturated()) return Overloaded("the server is at capacity; retry later");
+  if (input.deadline && start >= *input.deadline) return DeadlineExceeded("the request deadline expired");
 
   Classification out;
   std::vector<float> tensor(engine_->info().image_size());
   if (Status s = PrepareTensor(input, tensor, out.timings, out.width, out.height); !s.ok()) return s;
 
-  const auto t0 = Clock::now();
-  auto logits = engine_->Infer(tensor, 1);
-  out.timings.inference_ms = MsSince(t0);
+  model::InferStats stats;
+  model::InferOptions io;
+  io.deadline = input.deadline;
+  io.stats = &stats;
+  auto logits = engine_->Infer(tensor, 1, io);
   if (!logits.ok()) return logits.status();
+  out.timings.queue_ms = stats.queue_ms;
+  out.timings.inference_ms = stats.run_ms;
+  out.timings.batch = stats.batch;
   out.predictions = Rank(*logits, static_cast<std::size_t>(k));
   out.timings.total_ms = MsSince(start);
+  return out;
+}
+
+std::vector<Result<Classification>> ClassificationService::ClassifyMany(std::span<const ImageInput> inputs,
+                                                                        std::optional<int> top_k) const {
+  if (inputs.size() == 1) return {Classify(inputs.front(), top_k)};
+  const auto start = Clock::now();
+  std::vector<Result<Classification>> out;
+  auto fail_all = [&](const Status& s) {
+    out.assign(inputs.size(), Result<Classification>(s));
+    return out;
+  };
+  if (!engine_) return fail_all(Unavailable("the model is not loaded: " + load_error_));
+  const int k = top_k.value_or(options_.default_top_k);
+  if (Status s = ValidateTopK(k); !s.ok()) return fail_all(s);
+  if (engine_->Saturated()) return fail_all(Overloaded("the server is at capacity; retry later"));
+
+  const std::size_t image_size = engine_->info().image_size();
+  std::vector<float> tensor(inputs.size() * image_size);
+  std::vector<std::size_t> ok;  // indices of decodable inputs, in order
+  out.reserve(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    Classification c;
+    std::span<float> slot(tensor.data() + ok.size() * image_size, image_size);
+    Status s = PrepareTensor(inputs[i], slot, c.timings, c.width, c.height);
+    if (s.ok()) ok.push_back(i);
+    out.push_back(s.ok() ? Result<Classification>(std::move(c)) : Result<Classification>(s));
+  }
+  if (ok.empty()) return out;
+
+  model::InferStats stats;
+  model::InferOptions io;
+  io.deadline = inputs.front().deadline;
+  io.stats = &stats;
+  auto logits = engine_->Infer(std::span<const float>(tensor.data(), ok.size() * image_size), ok.size(), io);
+  const std::size_t classes = engine_->info().num_classes;
+  for (std::size_t j = 0; j < ok.size(); ++j) {
+    Result<Classification>& r = out[ok[j]];
+    if (!logits.ok()) {
+      r = logits.status();
+      continue;
+    }
+    r->predictions = Rank(std::span<const float>(logits->data() + j * classes, classes), static_cast<std::size_t>(k));
+    r->timings.queue_ms = stats.queue_ms;
+    r->timings.inference_ms = stats.run_ms;
+    r->timings.batch = stats.batch;
+    r->timings.total_ms = MsSince(start);
+  }
   return out;
 }
 

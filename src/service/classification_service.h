@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,10 +26,12 @@ struct ServiceOptions {
   int default_top_k = 3;                        // TOP_K
   std::uint64_t max_image_pixels = 40'000'000;  // MAX_IMAGE_PIXELS
   // Decode big JPEG/WebP at a reduced scale that still leaves at least twice
-  // the resize size, so an antialiased resize always follows. Off by default:
-  // with the int8 MobileNetV2 it keeps top-1 but moves the top probability by
-  // up to ~0.1 (see docs/PERFORMANCE.md), more than the 0.02 we require.
-  bool scaled_decode = false;
+  // the resize size (512 for ResNet's 256), so an antialiased resize always
+  // follows. None of ../shared/images is big enough to be affected.
+  bool scaled_decode = true;
+  // Decodes running at once (each may hold a frame of up to max_image_pixels);
+  // more wait. Bounds decoded-frame memory under any load.
+  int decode_concurrency = 2;
 };
 
 struct ImageInput {
@@ -37,6 +40,9 @@ struct ImageInput {
   // non-image document (e.g. application/pdf) as 415 rather than 400; the
   // format itself is always detected from the bytes.
   std::string_view declared_type;
+  // Past it: kDeadlineExceeded (checked on arrival, before decoding, and by
+  // a queueing engine before the run).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 struct Prediction {
@@ -46,7 +52,8 @@ struct Prediction {
 };
 
 struct Timings {
-  double decode_ms = 0, preprocess_ms = 0, inference_ms = 0, total_ms = 0;
+  double decode_ms = 0, preprocess_ms = 0, queue_ms = 0, inference_ms = 0, total_ms = 0;
+  std::size_t batch = 0;  // images in the model run
 };
 
 struct Classification {
@@ -77,6 +84,10 @@ class ClassificationService {
   // top_k: nullopt -> options.default_top_k.
   Result<Classification> Classify(const ImageInput& input, std::optional<int> top_k) const;
 
+  // Several images, one result each, in order: all are decoded first, then
+  // the decodable ones go to the engine as one batch.
+  std::vector<Result<Classification>> ClassifyMany(std::span<const ImageInput> inputs, std::optional<int> top_k) const;
+
   // Decode + preprocess only: fills `tensor` (model_info()->image_size()).
   Status PrepareTensor(const ImageInput& input, std::span<float> tensor, Timings& timings, int& width,
                        int& height) const;
@@ -90,6 +101,8 @@ class ClassificationService {
   ServiceOptions options_;
   std::string load_error_;
   image::PreprocessSpec spec_;
+  // Slots for decode + preprocess (ServiceOptions::decode_concurrency).
+  std::unique_ptr<std::counting_semaphore<>> decode_slots_;
 };
 
 }  // namespace cp::service

@@ -15,6 +15,8 @@ Result<std::shared_ptr<ClassificationService>> BuildService(const config::Config
   ServiceOptions options;
   options.default_top_k = config.top_k;
   options.max_image_pixels = config.max_image_pixels;
+  options.scaled_decode = config.scaled_decode;
+  options.decode_concurrency = config.decode_concurrency;
 
   model::OrtEngineOptions eo;
   eo.intra_op_threads = config.num_threads;

@@ -96,6 +96,23 @@ TEST(RealModel, SameAnswersUnderConcurrentLoadAsAlone) {
   EXPECT_EQ(mismatches.load(), 0);
 }
 
+TEST(RealModel, ScaledDecodeDoesNotMoveSharedPhotos) {
+  auto base = test::RealService();
+  service::ServiceOptions scaled_opts, full_opts;
+  scaled_opts.scaled_decode = true;
+  full_opts.scaled_decode = false;
+  service::ClassificationService scaled(base->engine(), base->labels(), scaled_opts);
+  service::ClassificationService full(base->engine(), base->labels(), full_opts);
+  for (const char* file : {"chelsea.png", "coffee.png", "eagle.jpg", "dog.jpg", "cat.webp", "kite.jpg"}) {
+    const std::string bytes = ReadFile(SharedPath(std::string("images/") + file));
+    auto a = scaled.Classify({bytes, {}}, 1);
+    auto b = full.Classify({bytes, {}}, 1);
+    ASSERT_TRUE(a.ok() && b.ok()) << file;
+    EXPECT_EQ(a->predictions[0].label, b->predictions[0].label) << file;
+    EXPECT_NEAR(a->predictions[0].probability, b->predictions[0].probability, 0.02) << file;
+  }
+}
+
 TEST(RealModel, ScaledDecodeKeepsTopOne) {
   // A 4x upscaled eagle (3092x2048, 6.3 MP) as JPEG: decoded at 1/2 scale.
   cv::Mat eagle = cv::imread(SharedPath("images/eagle.jpg"));

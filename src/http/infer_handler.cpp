@@ -1,0 +1,95 @@
+// POST /infer: the Python service's contract.
+#include <algorithm>
+#include <charconv>
+
+#include "http/error_mapping.h"
+#include "http/json_codec.h"
+#include "http/reply.h"
+#include "http/server.h"
+#include "http/upload_reader.h"
+
+namespace cp::http {
+
+namespace {
+
+// ?top_k=N: nullopt when absent; kInvalidParameter when not an integer in range.
+Result<std::optional<int>> ParseTopK(const httplib::Request& req, const service::ClassificationService& svc) {
+  if (!req.has_param("top_k")) return std::optional<int>{};
+  const std::string text = req.get_param_value("top_k");
+  long long v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc{} || p != text.data() + text.size()) {
+    return InvalidParameter("top_k must be an integer, got '" + text + "'");
+  }
+  if (Status s = svc.ValidateTopK(v); !s.ok()) return s;
+  return std::optional<int>(static_cast<int>(v));
+}
+
+// REQUEST_TIMEOUT_MS, lowered (never raised) by the X-Request-Timeout-Ms header.
+Result<std::optional<std::chrono::steady_clock::time_point>> Deadline(const httplib::Request& req, int default_ms) {
+  long long ms = default_ms;
+  if (req.has_header(kTimeoutHeader)) {
+    const std::string text = req.get_header_value(kTimeoutHeader);
+    long long v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc{} || p != text.data() + text.size() || v <= 0) {
+      return InvalidArgument(std::string(kTimeoutHeader) + " must be a positive integer (milliseconds)");
+    }
+    ms = default_ms > 0 ? std::min<long long>(v, default_ms) : v;
+  }
+  if (ms <= 0) return std::optional<std::chrono::steady_clock::time_point>{};
+  return std::optional(std::chrono::steady_clock::now() + std::chrono::milliseconds(ms));
+}
+
+}  // namespace
+
+void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& reader) {
+  struct InFlight {  // the in-flight gauge counts /infer requests being served
+    metrics::Metrics* m;
+    explicit InFlight(metrics::Metrics* metrics) : m(metrics) {
+      if (m) m->RequestStarted();
+    }
+    ~InFlight() {
+      if (m) m->RequestFinished();
+    }
+  } in_flight(metrics_.get());
+  auto deadline = Deadline(req, options_.request_timeout_ms);
+  auto uploads = ReadUploads(req, reader, options_.max_body_bytes);
+  if (!uploads.ok()) {
+    SendError(res, uploads.status());
+    if (uploads.status().code() == StatusCode::kTooLarge) res.set_header("Connection", "close");
+    return;
+  }
+  if (!deadline.ok()) return SendError(res, deadline.status());
+  if (!service_->model_loaded()) return SendError(res, Unavailable("Model not loaded"));
+  auto top_k = ParseTopK(req, *service_);
+  if (!top_k.ok()) return SendError(res, top_k.status(), "top_k");
+
+  std::vector<service::ImageInput> inputs;
+  for (const Upload& u : *uploads) inputs.push_back({u.bytes, u.content_type, *deadline});
+  auto results = service_->ClassifyMany(inputs, *top_k);
+  if (metrics_) {
+    for (const auto& r : results) {
+      if (!r.ok()) continue;
+      metrics_->ObserveDecode(r->timings.decode_ms / 1000.0);
+      metrics_->ObservePreprocess(r->timings.preprocess_ms / 1000.0);
+    }
+  }
+  if (results.size() == 1) {
+    if (!results[0].ok()) return SendError(res, results[0].status());
+    return ReplyJson(res, 200, ClassificationJson(*results[0]));
+  }
+  // Several images: one entry per image, in order, each its own outcome.
+  nlohmann::json items = nlohmann::json::array();
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    nlohmann::json item = r.ok() ? ClassificationJson(*r) : ErrorBody(r.status());
+    if (!r.ok()) item["status"] = HttpStatusFor(r.status().code());
+    item["filename"] = (*uploads)[i].filename;
+    items.push_back(std::move(item));
+  }
+  ReplyJson(res, 200, {{"results", std::move(items)}});
+}
+
+}  // namespace cp::http

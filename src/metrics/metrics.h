@@ -1,0 +1,48 @@
+// Prometheus metrics (prometheus-cpp core; text exposition at GET /metrics).
+//
+// Every method is thread-safe and is called where the event happens (HTTP
+// worker, scheduler runner), never through the model's queue. Counters and
+// gauges are atomics; a histogram observation takes that histogram's own
+// short mutex inside prometheus-cpp. Gauges whose value lives elsewhere
+// (queue depth) are sampled from a callback at scrape time.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace cp::metrics {
+
+class Metrics {
+ public:
+  // build_info{version, onnxruntime, model} = 1
+  Metrics(const std::string& model_name, const std::string& runtime_version);
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // One finished HTTP request: requests_total{endpoint,status} and the total
+  // latency histogram.
+  void ObserveRequest(const std::string& endpoint, int status, double seconds);
+  void ObserveQueueWait(double seconds);
+  void ObserveDecode(double seconds);
+  void ObservePreprocess(double seconds);
+  void ObserveInference(double seconds);  // one model run (a whole batch)
+  void ObserveBatchSize(std::size_t images);
+  void RequestStarted();
+  void RequestFinished();
+  void CountShed();
+  void CountTimedOut();
+  void SetModelLoaded(bool loaded, double load_seconds);
+  void SetQueueDepthSource(std::function<double()> source);
+
+  // The text exposition format, version 0.0.4.
+  std::string Render() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cp::metrics

@@ -1,0 +1,89 @@
+// Overload and deadlines over HTTP: the real scheduler in front of an engine
+// the test holds closed.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "batching/scheduler.h"
+#include "support/fake_engine.h"
+#include "support/paths.h"
+#include "support/slow_engine.h"
+#include "support/test_server.h"
+
+namespace cp {
+namespace {
+
+using nlohmann::json;
+
+class LoadShedding : public ::testing::Test {
+ protected:
+  LoadShedding() {
+    batching::SchedulerOptions o;
+    o.max_queue = 1;
+    o.runners = 1;
+    scheduler_ = std::make_shared<batching::Scheduler>(engine_, o);
+    auto svc = std::make_shared<service::ClassificationService>(scheduler_, test::NumberedLabels(4),
+                                                                service::ServiceOptions{});
+    server_ = std::make_unique<test::TestServer>(svc);
+  }
+  ~LoadShedding() override {
+    engine_->Open();
+    server_.reset();
+  }
+
+  std::future<httplib::Result> PostAsync(httplib::Headers headers = {}) {
+    return std::async(std::launch::async, [this, headers] {
+      auto c = server_->Client();
+      return c.Post("/infer", headers, jpeg_, "image/jpeg");
+    });
+  }
+
+  std::shared_ptr<test::SlowEngine> engine_ = std::make_shared<test::SlowEngine>();
+  std::shared_ptr<batching::Scheduler> scheduler_;
+  std::unique_ptr<test::TestServer> server_;
+  std::string jpeg_ = test::ReadFile(test::DataPath("rb_baseline.jpg"));
+};
+
+TEST_F(LoadShedding, FullQueueIs503WithRetryAfterAndQueuedWorkIsAnswered) {
+  engine_->Close();
+  auto running = PostAsync();
+  ASSERT_TRUE(engine_->WaitEntered(1));
+  auto queued = PostAsync();
+  for (int i = 0; i < 5000 && scheduler_->queue_depth() < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(scheduler_->queue_depth(), 1u);
+
+  auto shed = server_->Client().Post("/infer", jpeg_, "image/jpeg");
+  ASSERT_TRUE(shed);
+  EXPECT_EQ(shed->status, 503);
+  EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
+  EXPECT_TRUE(json::parse(shed->body)["detail"].is_string());
+
+  engine_->Open();
+  auto a = running.get();
+  auto b = queued.get();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->status, 200);
+  EXPECT_EQ(b->status, 200);
+}
+
+TEST_F(LoadShedding, DeadlineExpiringInTheQueueIs504) {
+  engine_->Close();
+  auto running = PostAsync();
+  ASSERT_TRUE(engine_->WaitEntered(1));
+  auto late = server_->Client().Post("/infer", {{"X-Request-Timeout-Ms", "50"}}, jpeg_, "image/jpeg");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 504);
+  EXPECT_TRUE(json::parse(late->body)["detail"].is_string());
+  auto bad = server_->Client().Post("/infer", {{"X-Request-Timeout-Ms", "soon"}}, jpeg_, "image/jpeg");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  engine_->Open();
+  auto a = running.get();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, 200);
+}
+
+}  // namespace
+}  // namespace cp
