@@ -24,7 +24,7 @@ int RunClassify(const config::Config& cfg, const std::vector<std::string>& files
       std::ostringstream ss;
       ss << in.rdbuf();
       const std::string bytes = ss.str();
-      result = svc->Classify({bytes, {}}, std::nullopt);
+      result = svc->Classify({bytes, {}, {}}, std::nullopt);
     }
     if (!result.ok()) ++failures;
     if (json) {

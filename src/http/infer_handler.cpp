@@ -25,22 +25,6 @@ Result<std::optional<int>> ParseTopK(const httplib::Request& req, const service:
   return std::optional<int>(static_cast<int>(v));
 }
 
-// REQUEST_TIMEOUT_MS, lowered (never raised) by the X-Request-Timeout-Ms header.
-Result<std::optional<std::chrono::steady_clock::time_point>> Deadline(const httplib::Request& req, int default_ms) {
-  long long ms = default_ms;
-  if (req.has_header(kTimeoutHeader)) {
-    const std::string text = req.get_header_value(kTimeoutHeader);
-    long long v = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc{} || p != text.data() + text.size() || v <= 0) {
-      return InvalidArgument(std::string(kTimeoutHeader) + " must be a positive integer (milliseconds)");
-    }
-    ms = default_ms > 0 ? std::min<long long>(v, default_ms) : v;
-  }
-  if (ms <= 0) return std::optional<std::chrono::steady_clock::time_point>{};
-  return std::optional(std::chrono::steady_clock::now() + std::chrono::milliseconds(ms));
-}
-
 }  // namespace
 
 void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res,
@@ -54,7 +38,7 @@ void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res
       if (m) m->RequestFinished();
     }
   } in_flight(metrics_.get());
-  auto deadline = Deadline(req, options_.request_timeout_ms);
+  auto deadline = RequestDeadline(req, options_.request_timeout_ms, std::chrono::steady_clock::now());
   auto uploads = ReadUploads(req, reader, options_.max_body_bytes);
   if (!uploads.ok()) {
     SendError(res, uploads.status());

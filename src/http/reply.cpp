@@ -1,6 +1,10 @@
 #include "http/reply.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include "http/error_mapping.h"
+#include "http/server.h"
 
 namespace cp::http {
 
@@ -41,6 +45,22 @@ const char* ReasonPhrase(int status) {
     default:
       return status >= 500 ? "Internal Server Error" : "Bad Request";
   }
+}
+
+Result<std::optional<std::chrono::steady_clock::time_point>> RequestDeadline(
+    const httplib::Request& req, int default_ms, std::chrono::steady_clock::time_point start) {
+  long long ms = default_ms;
+  if (req.has_header(kTimeoutHeader)) {
+    const std::string text = req.get_header_value(kTimeoutHeader);
+    long long v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc{} || p != text.data() + text.size() || v <= 0) {
+      return InvalidArgument(std::string(kTimeoutHeader) + " must be a positive integer (milliseconds)");
+    }
+    ms = default_ms > 0 ? std::min<long long>(v, default_ms) : std::min<long long>(v, 1LL << 40);
+  }
+  if (ms <= 0) return std::optional<std::chrono::steady_clock::time_point>{};
+  return std::optional(start + std::chrono::milliseconds(ms));
 }
 
 }  // namespace cp::http

@@ -3,7 +3,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -17,5 +19,11 @@ void ReplyJson(httplib::Response& res, int status, const nlohmann::json& body);
 // overload, Retry-After.
 void ReplyError(httplib::Response& res, const Status& status, const std::string& param = {});
 const char* ReasonPhrase(int status);
+
+// REQUEST_TIMEOUT_MS (default_ms; 0 = none) from `start`, lowered (never
+// raised) by the X-Request-Timeout-Ms header. kInvalidArgument for a header
+// that is not a positive integer.
+Result<std::optional<std::chrono::steady_clock::time_point>> RequestDeadline(
+    const httplib::Request& req, int default_ms, std::chrono::steady_clock::time_point start);
 
 }  // namespace cp::http

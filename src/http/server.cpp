@@ -7,6 +7,7 @@
 
 #include "http/error_mapping.h"
 #include "http/json_codec.h"
+#include "http/kserve.h"
 #include "http/openapi.h"
 #include "http/reply.h"
 
@@ -47,6 +48,9 @@ HttpServer::HttpServer(std::shared_ptr<const service::ClassificationService> ser
   server_->set_keep_alive_timeout(options_.keep_alive_timeout_s);
   server_->set_keep_alive_max_count(1000);
   server_->set_payload_max_length(options_.max_body_bytes);
+  // Responses go out as header + body writes: without TCP_NODELAY, Nagle
+  // holds the second until the client's delayed ACK (~40 ms per request).
+  server_->set_tcp_nodelay(true);
   RegisterHooks();
   RegisterRoutes();
 }
@@ -114,6 +118,8 @@ void HttpServer::RegisterRoutes() {
   s.Post("/infer", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     HandleInfer(req, res, reader);
   });
+  RegisterKServeRoutes(
+      s, {service_, options_.model_name, ready_, options_.max_body_bytes, options_.request_timeout_ms, metrics_});
   if (metrics_) {
     s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");

@@ -36,7 +36,7 @@ TEST(RealModel, InvalidModelFileIsAnErrorNotACrash) {
 TEST(RealModel, ClassifiesThePhotos) {
   auto svc = test::RealService();
   for (const auto& photo : test::SharedPhotos()) {
-    auto r = svc->Classify({ReadFile(SharedPath("images/" + photo.file)), {}}, 5);
+    auto r = svc->Classify({ReadFile(SharedPath("images/" + photo.file)), {}, {}}, 5);
     ASSERT_TRUE(r.ok()) << photo.file << ": " << r.status().ToString();
     const auto& top = r->predictions.front();
     EXPECT_TRUE(photo.accepted_top1.count(top.label)) << photo.file << " top-1 " << top.label;
@@ -68,7 +68,7 @@ TEST(RealModel, SameAnswersUnderConcurrentLoadAsAlone) {
   std::vector<std::vector<service::Prediction>> alone;
   for (const auto& p : test::SharedPhotos()) {
     images.push_back(ReadFile(SharedPath("images/" + p.file)));
-    auto r = svc->Classify({images.back(), {}}, 5);
+    auto r = svc->Classify({images.back(), {}, {}}, 5);
     ASSERT_TRUE(r.ok());
     alone.push_back(r->predictions);
   }
@@ -78,7 +78,7 @@ TEST(RealModel, SameAnswersUnderConcurrentLoadAsAlone) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {
         const std::size_t k = static_cast<std::size_t>(t + i) % images.size();
-        auto r = svc->Classify({images[k], {}}, 5);
+        auto r = svc->Classify({images[k], {}, {}}, 5);
         if (!r.ok()) {
           ++mismatches;
           continue;
@@ -105,8 +105,8 @@ TEST(RealModel, ScaledDecodeDoesNotMoveSharedPhotos) {
   service::ClassificationService full(base->engine(), base->labels(), full_opts);
   for (const char* file : {"chelsea.png", "coffee.png", "eagle.jpg", "dog.jpg", "cat.webp", "kite.jpg"}) {
     const std::string bytes = ReadFile(SharedPath(std::string("images/") + file));
-    auto a = scaled.Classify({bytes, {}}, 1);
-    auto b = full.Classify({bytes, {}}, 1);
+    auto a = scaled.Classify({bytes, {}, {}}, 1);
+    auto b = full.Classify({bytes, {}, {}}, 1);
     ASSERT_TRUE(a.ok() && b.ok()) << file;
     EXPECT_EQ(a->predictions[0].label, b->predictions[0].label) << file;
     EXPECT_NEAR(a->predictions[0].probability, b->predictions[0].probability, 0.02) << file;
@@ -129,8 +129,8 @@ TEST(RealModel, ScaledDecodeKeepsTopOne) {
   service::ClassificationService scaled(base->engine(), base->labels(), scaled_opts);
   service::ClassificationService full(base->engine(), base->labels(), full_opts);
 
-  auto a = scaled.Classify({bytes, {}}, 1);
-  auto b = full.Classify({bytes, {}}, 1);
+  auto a = scaled.Classify({bytes, {}, {}}, 1);
+  auto b = full.Classify({bytes, {}, {}}, 1);
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(a->predictions[0].label, b->predictions[0].label);

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Render bench/run's raw records (bench/out/raw-<date>.txt) as Markdown.
+
+Lines: "META key<TAB>value" and "REC key=value key=value ...". Every number in
+the tables is the median over repetitions, with [min-max] over repetitions
+where it matters. Standard library only.
+"""
+import statistics
+import sys
+from collections import defaultdict
+
+MODEL_TITLES = {"resnet50": "ResNet-50 v2 (synthetic twin, fp32)", "mobilenetv2": "MobileNetV2-12 int8"}
+IMAGE_TITLES = {"eagle": "eagle.jpg 773x512", "12mp": "12 MP JPEG 4000x3000"}
+
+
+def load(path):
+    meta, recs = {}, []
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("META "):
+                k, _, v = line[5:].partition("\t")
+                meta[k] = v
+            elif line.startswith("REC "):
+                r = {}
+                for tok in line[4:].split():
+                    k, _, v = tok.partition("=")
+                    r[k] = v
+                recs.append(r)
+    return meta, recs
+
+
+def num(r, k):
+    try:
+        return float(r[k])
+    except (KeyError, ValueError):
+        return None
+
+
+def vals(rs, k):
+    return [v for v in (num(r, k) for r in rs) if v is not None]
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def fmt(x, nd=1):
+    if x is None:
+        return "—"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.{nd}f}"
+
+
+def spread(xs, nd=1):
+    """'median [min–max]' over repetitions."""
+    if not xs:
+        return "—"
+    if len(xs) == 1:
+        return fmt(xs[0], nd)
+    return f"{fmt(med(xs), nd)} [{fmt(min(xs), nd)}–{fmt(max(xs), nd)}]"
+
+
+def ratio(a, b, nd=2):
+    if a is None or b in (None, 0):
+        return None
+    return a / b
+
+
+def main():
+    meta, recs = load(sys.argv[1])
+    by = defaultdict(list)
+    for r in recs:
+        by[r.get("phase")].append(r)
+    models = []
+    for r in recs:
+        n = r.get("name")
+        if n and n not in models:
+            models.append(n)
+
+    out = []
+    w = out.append
+    w(f"# cross_pictures benchmark — {meta.get('date', '?')}")
+    w("")
+    w(f"- machine: {meta.get('nproc', '?')} CPUs ({meta.get('cpu', '?')}), {meta.get('ram_mb', '?')} MB RAM, "
+      f"kernel {meta.get('kernel', '?')}; load average at start {meta.get('loadavg_start', '?')}, "
+      f"at end {meta.get('loadavg_end', '?')}")
+    w(f"- binary: `{meta.get('binary', '?')}` (sha256 {meta.get('binary_sha256', '?')}…, git {meta.get('git_head', '?')}); "
+      f"{meta.get('ort', '?')}; {meta.get('wrk', '?')}")
+    w(f"- server settings under test (`serve --help` defaults; 0 = cores available): `{meta.get('serve_defaults', '?')}`")
+    w(f"- runs: {meta.get('reps', '?')} repetitions; {meta.get('duration_s', '?')} s per engine config and per wrk run; "
+      f"pipeline N = {meta.get('pipeline_n', '?')} files; images: {meta.get('eagle_image', '?')}, {meta.get('big_image', '?')}")
+    w("- cells are `median [min–max]` over repetitions. `other CPU %` (median) is the noise indicator: CPU time "
+      "used by processes other than the benchmark (its tools, wrk, the server) during the measurement, as a share "
+      f"of all {meta.get('nproc', '?')} CPUs (50 = one core busy with someone else's work; 0 = quiet machine).")
+    w("")
+
+    # (a) engine
+    eng = defaultdict(list)
+    for r in by["engine"]:
+        if "failed" not in r:
+            eng[(r["name"], int(r["batch"]), int(r["threads"]))].append(r)
+    best = {}
+    best_max = {}  # best repetition of any config: less affected by other load
+    b1t2_p50 = {}
+    b1t2_p50_min = {}
+    if eng:
+        w("## (a) Engine only (ONNX Runtime, fixed random input)")
+        w("")
+        w("Latency is per `Run` (one batch of B images).")
+        w("")
+        w("| model | batch | threads | img/s | p50 ms | p90 ms | p99 ms | iters/rep | other CPU % |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for m in models:
+            for b, t in [(1, 1), (1, 2), (8, 2)]:
+                rs = eng.get((m, b, t))
+                if not rs:
+                    continue
+                ips = vals(rs, "img_s")
+                w(f"| {m} | {b} | {t} | {spread(ips)} | {spread(vals(rs, 'p50_ms'))} | {fmt(med(vals(rs, 'p90_ms')))} | "
+                  f"{fmt(med(vals(rs, 'p99_ms')))} | {fmt(med(vals(rs, 'iters')), 0)} | {fmt(med(vals(rs, 'other_cpu_pct')))} |")
+                if med(ips) is not None and (m not in best or med(ips) > best[m][0]):
+                    best[m] = (med(ips), f"batch {b}, {t} thread{'s' if t > 1 else ''}")
+                if ips and (m not in best_max or max(ips) > best_max[m]):
+                    best_max[m] = max(ips)
+                if (b, t) == (1, 2):
+                    b1t2_p50[m] = med(vals(rs, "p50_ms"))
+                    b1t2_p50_min[m] = min(vals(rs, "p50_ms") or [0])
+        w("")
+
+    # (b) pipeline
+    pipe = defaultdict(list)
+    for r in by["pipeline"]:
+        pipe[(r["name"], r["image"])].append(r)
+    pipe_ms = {}
+    pipe_ms_min = {}
+    if pipe:
+        w("## (b) In-process pipeline (decode + preprocess + infer, no HTTP)")
+        w("")
+        w("`cross_pictures classify --json` with the image repeated N times, minus the 1-file run "
+          "(startup, model load and first image), divided by N-1; sequential, one image at a time, "
+          "default NUM_THREADS.")
+        w("")
+        w("| model | image | ms/image | img/s | of which inference (service's own timing), ms | startup + 1 image, s | other CPU % |")
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        for m in models:
+            for img in ["eagle", "12mp"]:
+                rs = pipe.get((m, img))
+                if not rs:
+                    continue
+                ms = vals(rs, "ms_per_image")
+                pipe_ms[(m, img)] = med(ms)
+                pipe_ms_min[(m, img)] = min(ms) if ms else None
+                w(f"| {m} | {IMAGE_TITLES[img]} | {spread(ms)} | {fmt(1000 / med(ms) if med(ms) else None)} | "
+                  f"{spread(vals(rs, 'infer_ms_median'))} | {fmt(med(vals(rs, 't1_s')), 2)} | "
+                  f"{fmt(med(vals(rs, 'other_cpu_pct')))} |")
+        w("")
+
+    # (c) http
+    http = defaultdict(list)
+    for r in by["http"]:
+        http[(r["name"], r["image"], int(r["conc"]))].append(r)
+    sat = {}
+    sat_max = {}
+    c1_p50 = {}
+    c1_p50_min = {}
+    if http:
+        w("## (c) HTTP end to end (`serve` defaults, wrk on loopback, multipart POST /infer)")
+        w("")
+        w("req/s counts every completed response; latency percentiles are wrk's (completed requests only). "
+          "`non-2xx` and `errors` are summed over repetitions (errors = connect/read/write/timeout). "
+          "Between runs the script waits until the server is idle again (wrk abandons in-flight requests at the "
+          "deadline; the server still computes them).")
+        w("")
+        has_batch = any(num(r, "batch_mean") is not None for r in by["http"])
+        bh, bs = (" mean batch |", " ---: |") if has_batch else ("", "")
+        w("| model | image | conc. | req/s | p50 ms | p90 ms | p99 ms | 2xx | non-2xx | errors | other CPU % |" + bh)
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + bs)
+        for m in models:
+            for img in ["eagle", "12mp"]:
+                concs = sorted(c for (mm, ii, c) in http if mm == m and ii == img)
+                for c in concs:
+                    rs = [r for r in http[(m, img, c)] if "wrk_failed" not in r]
+                    # wrk reports 0 ms percentiles when nothing completed in the window.
+                    lat = [r for r in rs if (num(r, "requests") or 0) > 0]
+                    failed = len(http[(m, img, c)]) - len(rs)
+                    rps = vals(rs, "ok_rps")
+                    errs = sum(int(num(r, k) or 0) for r in rs for k in ["err_connect", "err_read", "err_write", "err_timeout"])
+                    note = f" ({failed} wrk runs failed)" if failed else ""
+                    if len(lat) < len(rs):
+                        note += f" ({len(rs) - len(lat)} runs completed nothing)"
+                    w(f"| {m} | {IMAGE_TITLES[img]} | {c} | {spread(rps)} | {spread(vals(lat, 'p50_ms'))} | "
+                      f"{fmt(med(vals(lat, 'p90_ms')))} | {fmt(med(vals(lat, 'p99_ms')))} | "
+                      f"{int(sum(vals(rs, 'status_2xx')))} | {int(sum(vals(rs, 'non2xx')))} | {errs}{note} | "
+                      f"{fmt(med(vals(rs, 'other_cpu_pct')))} |"
+                      + (f" {fmt(med(vals(rs, 'batch_mean')), 2)} |" if has_batch else ""))
+                    if med(rps) is not None and ((m, img) not in sat or med(rps) > sat[(m, img)][0]):
+                        sat[(m, img)] = (med(rps), c)
+                    if rps and ((m, img) not in sat_max or max(rps) > sat_max[(m, img)]):
+                        sat_max[(m, img)] = max(rps)
+                    if c == 1:
+                        c1_p50[(m, img)] = med(vals(lat, "p50_ms"))
+                        c1_p50_min[(m, img)] = min(vals(lat, "p50_ms") or [0])
+        w("")
+
+    # RSS
+    rss = defaultdict(dict)
+    for r in by["rss"]:
+        rss[r["name"]][r["when"]] = r
+    budget_rows = {}
+    if rss:
+        w("## Server memory (the (c) server process, /proc/PID/status)")
+        w("")
+        w("| model | model file MB | RSS after start MB | peak RSS (VmHWM) after (c) MB | budget = model + 200 MB | peak / budget |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for m in models:
+            if m not in rss:
+                continue
+            st, en = rss[m].get("start", {}), rss[m].get("end", {})
+            mb = (num(en, "model_bytes") or int(meta.get(f"model_bytes_{m}", 0))) / 1e6
+            start_mb = (num(st, "vmrss_kb") or 0) / 1024
+            peak_mb = (num(en, "vmhwm_kb") or 0) / 1024
+            budget = mb + 200
+            budget_rows[m] = (peak_mb, budget)
+            w(f"| {m} | {fmt(mb)} | {fmt(start_mb)} | {fmt(peak_mb)} | {fmt(budget)} | {fmt(ratio(peak_mb, budget), 2)} |")
+        w("")
+
+    # (d) overload
+    w("## (d) Overload (`--max-queue 2 --num-threads 1`, eagle.jpg)")
+    w("")
+    ov = by["overload"]
+    if any(r.get("skipped") for r in ov) or not ov:
+        w("Skipped: this build's `serve --help` has no `--max-queue` (no load shedding yet)." if ov else "Not run.")
+    else:
+        w("| model | connections | 200 | 503 | other non-2xx | errors | req/s (200 only) | p50 ms | p99 ms | shed (server's /metrics) | mean batch |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r in ov:
+            errs = sum(int(num(r, k) or 0) for k in ["err_connect", "err_read", "err_write", "err_timeout"])
+            w(f"| {r['name']} | {r.get('conc')} | {r.get('status_2xx', '—')} | {r.get('status_503', '—')} | "
+              f"{int((num(r, 'status_4xx') or 0) + (num(r, 'status_other') or 0))} | {errs} | {fmt(num(r, 'ok_rps'))} | "
+              f"{fmt(num(r, 'p50_ms'))} | {fmt(num(r, 'p99_ms'))} | {r.get('shed', '—')} | {fmt(num(r, 'batch_mean'), 2)} |")
+    w("")
+
+    # (e) nodelay A/B
+    nd = defaultdict(list)
+    for r in by["nodelay"]:
+        if "wrk_failed" not in r:
+            nd[(r["name"], int(r["conc"]), r["arm"])].append(r)
+    nd_ratio = {}
+    if nd:
+        w("## (e) TCP_NODELAY A/B (eagle.jpg; server as built vs TCP_NODELAY forced by LD_PRELOAD)")
+        w("")
+        w("Arms alternate every repetition, each on a fresh server. If the server already sets TCP_NODELAY, "
+          "both arms match.")
+        w("")
+        w("| model | conc. | arm | req/s | p50 ms | p90 ms | p99 ms | other CPU % |")
+        w("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+        for m in models:
+            for c in sorted({c for (mm, c, a) in nd if mm == m}):
+                for arm in ["as-built", "nodelay"]:
+                    rs = nd.get((m, c, arm), [])
+                    if not rs:
+                        continue
+                    w(f"| {m} | {c} | {arm} | {spread(vals(rs, 'ok_rps'))} | {spread(vals(rs, 'p50_ms'))} | "
+                      f"{fmt(med(vals(rs, 'p90_ms')))} | {fmt(med(vals(rs, 'p99_ms')))} | {fmt(med(vals(rs, 'other_cpu_pct')))} |")
+                a = med(vals(nd.get((m, c, "as-built"), []), "p50_ms"))
+                b = med(vals(nd.get((m, c, "nodelay"), []), "p50_ms"))
+                ra = med(vals(nd.get((m, c, "as-built"), []), "ok_rps"))
+                rb = med(vals(nd.get((m, c, "nodelay"), []), "ok_rps"))
+                nd_ratio[(m, c)] = (a, b, ra, rb)
+        w("")
+
+    # Ratios
+    w("## Ratios (same run)")
+    w("")
+    w("Medians over repetitions; in parentheses the same ratio from the best repetition of each side "
+      "(other load only ever slows a run down, so best-of is the better estimate of a quiet machine).")
+    w("")
+    m = "resnet50"
+    if m in best and (m, "eagle") in sat:
+        s, c = sat[(m, "eagle")]
+        w(f"- **ResNet-50 HTTP at saturation vs engine best**: {fmt(s)} req/s (eagle, c={c}) / "
+          f"{fmt(best[m][0])} img/s ({best[m][1]}) = **{fmt(ratio(s, best[m][0]), 2)}** "
+          f"(best repetitions: {fmt(sat_max.get((m, 'eagle')))} / {fmt(best_max.get(m))} = "
+          f"{fmt(ratio(sat_max.get((m, 'eagle')), best_max.get(m)), 2)})")
+    if m in best and (m, "12mp") in sat:
+        s, c = sat[(m, "12mp")]
+        w(f"  - 12 MP JPEG: {fmt(s)} req/s (c={c}) / {fmt(best[m][0])} = {fmt(ratio(s, best[m][0]), 2)}")
+    if m in b1t2_p50:
+        for img in ["eagle", "12mp"]:
+            if (m, img) in c1_p50:
+                w(f"- **ResNet-50 HTTP c=1 p50 vs engine batch-1 2-thread p50** ({IMAGE_TITLES[img]}): "
+                  f"{fmt(c1_p50[(m, img)])} ms / {fmt(b1t2_p50[m])} ms = **{fmt(ratio(c1_p50[(m, img)], b1t2_p50[m]), 2)}x** "
+                  f"(+{fmt(c1_p50[(m, img)] - b1t2_p50[m])} ms; best repetitions: {fmt(c1_p50_min.get((m, img)))} / "
+                  f"{fmt(b1t2_p50_min.get(m))} ms = {fmt(ratio(c1_p50_min.get((m, img)), b1t2_p50_min.get(m)), 2)}x)")
+    m = "mobilenetv2"
+    for img in ["eagle", "12mp"]:
+        if (m, img) in sat and (m, img) in pipe_ms and pipe_ms[(m, img)]:
+            s, c = sat[(m, img)]
+            p = 1000 / pipe_ms[(m, img)]
+            pm = pipe_ms_min.get((m, img))
+            w(f"- **MobileNetV2 HTTP at saturation vs in-process pipeline** ({IMAGE_TITLES[img]}): {fmt(s)} req/s (c={c}) / "
+              f"{fmt(p)} img/s (1 / {fmt(pipe_ms[(m, img)])} ms) = **{fmt(ratio(s, p), 2)}** "
+              f"(best repetitions: {fmt(sat_max.get((m, img)))} / {fmt(1000 / pm if pm else None)} = "
+              f"{fmt(ratio(sat_max.get((m, img)), 1000 / pm if pm else None), 2)})")
+    for (mm, c), (a, b, ra, rb) in nd_ratio.items():
+        if a and b and ra and rb:
+            w(f"- **TCP_NODELAY effect** ({mm}, c={c}): p50 {fmt(a)} -> {fmt(b)} ms ({fmt(a - b)} ms saved), "
+              f"req/s {fmt(ra)} -> {fmt(rb)} (x{fmt(rb / ra, 2)})")
+    for mm, (peak, budget) in budget_rows.items():
+        w(f"- **Peak RSS vs model size + 200 MB** ({mm}): {fmt(peak)} MB / {fmt(budget)} MB = "
+          f"**{fmt(ratio(peak, budget), 2)}** ({'within' if peak <= budget else 'OVER'} budget)")
+    w("")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,382 @@
+#include "http/kserve.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <span>
+#include <utility>
+
+#include "http/error_mapping.h"
+#include "http/kserve_binary.h"
+#include "http/reply.h"
+#include "http/server.h"
+#include "model/topk.h"
+
+#ifndef CP_VERSION
+#define CP_VERSION "unknown"
+#endif
+
+namespace cp::http {
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using Deadline = std::optional<Clock::time_point>;
+
+constexpr const char* kModelPath = R"(/v2/models/([^/]+)(?:/versions/([^/]+))?)";
+constexpr const char* kVersion = "1";
+// Images preprocessed and run at once when the model does not limit its
+// batch: bounds the memory a large BYTES batch takes.
+constexpr std::size_t kChunkImages = 32;
+
+void SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void SendError(httplib::Response& res, const Status& status, metrics::Metrics* metrics = nullptr) {
+  if (metrics && status.code() == StatusCode::kOverloaded) metrics->CountShed();
+  if (metrics && status.code() == StatusCode::kDeadlineExceeded) metrics->CountTimedOut();
+  if (const int retry = RetryAfterSeconds(status.code()); retry > 0) {
+    res.set_header("Retry-After", std::to_string(retry));
+  }
+  SendJson(res, HttpStatusFor(status.code()), {{"error", status.message()}});
+}
+
+// Runs a handler; an escaping exception becomes a 500 {"error"}.
+template <typename Fn>
+void Guarded(httplib::Response& res, Fn&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    SendError(res, Internal(std::string("internal error: ") + e.what()));
+  } catch (...) {
+    SendError(res, Internal("internal error"));
+  }
+}
+
+// kNotFound unless the URL (kModelPath) names our model, and version 1 if any.
+Status CheckModel(const KServeContext& ctx, const httplib::Request& req) {
+  const std::string name = req.matches[1].str();
+  if (name != ctx.model_name) {
+    return NotFound("unknown model '" + name + "' (this server serves '" + ctx.model_name + "')");
+  }
+  if (req.matches[2].matched && req.matches[2].str() != kVersion) {
+    return NotFound("unknown version '" + req.matches[2].str() + "' of model '" + name + "' (the only one is 1)");
+  }
+  return Status::Ok();
+}
+
+Status ModelUnavailable(const KServeContext& ctx) {
+  return Unavailable("model '" + ctx.model_name + "' is not loaded: " + ctx.service->load_error());
+}
+
+// 200 with no body (as Triton), or 503 {"error"}.
+void AnswerReadiness(const KServeContext& ctx, httplib::Response& res) {
+  if (!ctx.service->model_loaded()) return SendError(res, ModelUnavailable(ctx));
+  if (ctx.ready && !ctx.ready()) return SendError(res, Unavailable("not ready (warming up or draining)"));
+  res.status = 200;
+}
+
+std::vector<std::int64_t> ImageShape(const model::ModelInfo& mi, std::int64_t batch) {
+  if (mi.layout == image::TensorLayout::kNHWC) return {batch, mi.height, mi.width, 3};
+  return {batch, 3, mi.height, mi.width};
+}
+
+json ModelMetadata(const KServeContext& ctx, const model::ModelInfo& mi) {
+  const json input = {{"name", mi.input_name}, {"datatype", "FP32"}, {"shape", ImageShape(mi, -1)}};
+  const json output = {
+      {"name", mi.output_name}, {"datatype", "FP32"}, {"shape", {-1, static_cast<std::int64_t>(mi.num_classes)}}};
+  return {{"name", ctx.model_name},
+          {"versions", json::array({kVersion})},
+          {"platform", "onnxruntime_onnx"},
+          {"inputs", json::array({input})},
+          {"outputs", json::array({output})}};
+}
+
+// The model's logits for a batch, row-major [batch, num_classes].
+struct Logits {
+  std::vector<float> values;
+  std::size_t batch = 0;
+};
+
+// Fills `out` with images [first, first + count) of the batch.
+using FillChunk = std::function<Status(std::size_t first, std::size_t count, std::span<float> out)>;
+
+// Runs `batch` images through the engine, at most the model's max_batch (or
+// kChunkImages) at a time.
+Result<Logits> RunChunked(model::InferenceEngine& engine, std::size_t batch, const Deadline& deadline,
+                          const FillChunk& fill) {
+  const model::ModelInfo& mi = engine.info();
+  const std::size_t chunk = mi.max_batch != 0 ? mi.max_batch : kChunkImages;
+  Logits logits{{}, batch};
+  logits.values.reserve(batch * mi.num_classes);
+  std::vector<float> tensor;
+  for (std::size_t first = 0; first < batch; first += chunk) {
+    const std::size_t count = std::min(chunk, batch - first);
+    tensor.resize(count * mi.image_size());
+    if (Status s = fill(first, count, tensor); !s.ok()) return s;
+    model::InferOptions options;
+    options.deadline = deadline;
+    auto out = engine.Infer(tensor, count, options);
+    if (!out.ok()) return out.status();
+    if (out->size() != count * mi.num_classes) return Internal("the engine returned a wrong number of logits");
+    logits.values.insert(logits.values.end(), out->begin(), out->end());
+  }
+  return logits;
+}
+
+Result<Logits> InferTensor(model::InferenceEngine& engine, const kserve::InputTensor& in, const Deadline& deadline) {
+  const model::ModelInfo& mi = engine.info();
+  const std::vector<std::int64_t> want = ImageShape(mi, in.shape.empty() ? 0 : in.shape[0]);
+  if (in.datatype != "FP32") {
+    return InvalidArgument("input '" + in.name + "' has datatype " + in.datatype +
+                           ": expected FP32 (or BYTES for encoded images)");
+  }
+  if (in.name != mi.input_name) {
+    return InvalidArgument("unknown input '" + in.name + "': the model's input is '" + mi.input_name + "' (FP32 " +
+                           kserve::ShapeText(ImageShape(mi, -1)) + "); encoded images go in a BYTES input");
+  }
+  if (in.shape != want || want[0] < 1) {
+    return InvalidArgument("input '" + in.name + "' has shape " + kserve::ShapeText(in.shape) + ": expected " +
+                           kserve::ShapeText(ImageShape(mi, -1)) + " with a batch of at least 1");
+  }
+  auto values = kserve::ReadFp32(in);
+  if (!values.ok()) return values.status();
+  const auto batch = static_cast<std::size_t>(want[0]);
+  if (values->size() != batch * mi.image_size()) {
+    return InvalidArgument("input '" + in.name + "' has " + std::to_string(values->size()) + " values; shape " +
+                           kserve::ShapeText(in.shape) + " needs " + std::to_string(batch * mi.image_size()));
+  }
+  return RunChunked(engine, batch, deadline, [&](std::size_t first, std::size_t count, std::span<float> out) {
+    const auto begin = values->begin() + static_cast<std::ptrdiff_t>(first * mi.image_size());
+    std::copy(begin, begin + static_cast<std::ptrdiff_t>(count * mi.image_size()), out.begin());
+    return Status::Ok();
+  });
+}
+
+Result<Logits> InferImages(const service::ClassificationService& svc, model::InferenceEngine& engine,
+                           const kserve::InputTensor& in, const Deadline& deadline, metrics::Metrics* metrics) {
+  const bool shape_ok = (in.shape.size() == 1 || (in.shape.size() == 2 && in.shape[1] == 1)) && in.shape[0] >= 1;
+  if (!shape_ok) {
+    return InvalidArgument("input '" + in.name + "' has shape " + kserve::ShapeText(in.shape) +
+                           ": BYTES images need [N] or [N,1], N >= 1");
+  }
+  const auto batch = static_cast<std::size_t>(in.shape[0]);
+  if (batch > kMaxImagesPerRequest) {
+    return InvalidArgument("input '" + in.name + "' has " + std::to_string(batch) + " images: at most " +
+                           std::to_string(kMaxImagesPerRequest) + " per request");
+  }
+  auto images = kserve::ReadBytes(in);
+  if (!images.ok()) return images.status();
+  if (images->size() != batch) {
+    return InvalidArgument("input '" + in.name + "' has " + std::to_string(images->size()) + " elements; shape " +
+                           kserve::ShapeText(in.shape) + " needs " + std::to_string(batch));
+  }
+  const std::size_t image_size = engine.info().image_size();
+  return RunChunked(engine, batch, deadline, [&](std::size_t first, std::size_t count, std::span<float> out) {
+    for (std::size_t i = 0; i < count; ++i) {
+      service::Timings timings;
+      int width = 0, height = 0;
+      const service::ImageInput image{(*images)[first + i], {}, deadline};
+      Status s = svc.PrepareTensor(image, out.subspan(i * image_size, image_size), timings, width, height);
+      if (metrics && s.ok()) {
+        metrics->ObserveDecode(timings.decode_ms / 1000.0);
+        metrics->ObservePreprocess(timings.preprocess_ms / 1000.0);
+      }
+      if (!s.ok()) {
+        return Status(s.code(), "input '" + in.name + "' element " + std::to_string(first + i) + ": " + s.message());
+      }
+    }
+    return Status::Ok();
+  });
+}
+
+// Triton's classification extension: "score:index:label" of the top k per
+// image, score the raw output value as "%f" (":label" left out when empty).
+kserve::OutputTensor Classify(const service::ClassificationService& svc, const Logits& logits, std::size_t k) {
+  const std::size_t classes = svc.num_classes();
+  k = std::min(k, classes);
+  kserve::OutputTensor t;
+  t.datatype = "BYTES";
+  t.shape = {static_cast<std::int64_t>(logits.batch), static_cast<std::int64_t>(k)};
+  for (std::size_t i = 0; i < logits.batch; ++i) {
+    const std::span<const float> row(logits.values.data() + i * classes, classes);
+    for (const model::Scored& s : model::TopK(row, k)) {
+      char score[64];
+      std::snprintf(score, sizeof score, "%f", static_cast<double>(s.probability));
+      std::string element = std::string(score) + ":" + std::to_string(s.index);
+      if (s.index < svc.labels().size() && !svc.labels()[s.index].empty()) element += ":" + svc.labels()[s.index];
+      t.bytes.push_back(std::move(element));
+    }
+  }
+  return t;
+}
+
+Status CheckOutputs(const kserve::InferRequest& req, const model::ModelInfo& mi) {
+  for (const kserve::OutputRequest& w : req.outputs) {
+    if (w.name != mi.output_name) {
+      return InvalidArgument("unknown output '" + w.name + "': the model's output is '" + mi.output_name + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+// The requested outputs (CheckOutputs passed), or the model's output.
+std::vector<kserve::OutputTensor> MakeOutputs(const kserve::InferRequest& req,
+                                              const service::ClassificationService& svc, Logits logits) {
+  const model::ModelInfo& mi = *svc.model_info();
+  std::vector<kserve::OutputRequest> wanted = req.outputs;
+  if (wanted.empty()) wanted.push_back({mi.output_name, std::nullopt, 0});
+  std::vector<kserve::OutputTensor> outputs;
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const kserve::OutputRequest& w = wanted[i];
+    kserve::OutputTensor t;
+    if (w.classification > 0) {
+      t = Classify(svc, logits, w.classification);
+    } else {
+      t.datatype = "FP32";
+      t.shape = {static_cast<std::int64_t>(logits.batch), static_cast<std::int64_t>(mi.num_classes)};
+      // The last plain output takes the logits; earlier ones copy them.
+      t.fp32 = i + 1 == wanted.size() ? std::move(logits.values) : logits.values;
+    }
+    t.name = w.name;
+    t.binary = w.binary.value_or(req.binary_data_output);
+    outputs.push_back(std::move(t));
+  }
+  return outputs;
+}
+
+Result<kserve::InferResponse> RunInfer(const KServeContext& ctx, const kserve::InferRequest& req,
+                                       const Deadline& deadline) {
+  const service::ClassificationService& svc = *ctx.service;
+  if (!svc.model_loaded()) return ModelUnavailable(ctx);
+  if (req.inputs.size() != 1) {
+    return InvalidArgument("the model takes exactly one input, got " + std::to_string(req.inputs.size()));
+  }
+  if (Status s = CheckOutputs(req, *svc.model_info()); !s.ok()) return s;
+  const kserve::InputTensor& in = req.inputs.front();
+  const std::shared_ptr<model::InferenceEngine> engine = svc.engine();
+  if (engine->Saturated()) return Overloaded("the server is at capacity; retry later");
+  auto logits = in.datatype == "BYTES" ? InferImages(svc, *engine, in, deadline, ctx.metrics.get())
+                                       : InferTensor(*engine, in, deadline);
+  if (!logits.ok()) return logits.status();
+  return kserve::InferResponse{ctx.model_name, kVersion, req.id, MakeOutputs(req, svc, std::move(*logits))};
+}
+
+// Lowers `deadline` to Triton's "timeout" request parameter (microseconds
+// from `start`; 0 = none).
+Deadline LowerDeadline(Deadline deadline, std::optional<std::uint64_t> timeout_us, Clock::time_point start) {
+  if (!timeout_us || *timeout_us == 0) return deadline;
+  const Clock::time_point t = start + std::chrono::microseconds(std::min<std::uint64_t>(*timeout_us, 1ULL << 50));
+  return deadline ? std::min(*deadline, t) : t;
+}
+
+// The whole body, or kTooLarge beyond max_body_bytes (then the rest is not read).
+Result<std::string> ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
+                             std::uint64_t max_body_bytes) {
+  const Status too_large = TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
+  if (req.get_header_value<std::uint64_t>("Content-Length") > max_body_bytes) return too_large;
+  std::string body;
+  std::uint64_t received = 0;
+  auto receive = [&](const char* data, std::size_t n) {
+    received += n;
+    if (received > max_body_bytes) return false;
+    body.append(data, n);
+    return true;
+  };
+  bool ok = false;
+  if (req.is_multipart_form_data()) {
+    // Not a KServe body: read it through, keeping none, so the connection stays usable.
+    ok = reader([](const httplib::MultipartFormData&) { return true; },
+                [&](const char*, std::size_t n) {
+                  received += n;
+                  return received <= max_body_bytes;
+                });
+  } else {
+    ok = reader(receive);
+  }
+  if (received > max_body_bytes) return too_large;
+  if (!ok) return InvalidArgument("cannot read the request body");
+  if (req.is_multipart_form_data()) return InvalidArgument("expected a JSON body, not multipart/form-data");
+  return body;
+}
+
+void HandleInfer(const KServeContext& ctx, const httplib::Request& req, httplib::Response& res,
+                 const httplib::ContentReader& reader) {
+  metrics::Metrics* const metrics = ctx.metrics.get();
+  struct InFlight {  // the in-flight gauge counts inference requests being served
+    metrics::Metrics* m;
+    explicit InFlight(metrics::Metrics* metrics) : m(metrics) {
+      if (m) m->RequestStarted();
+    }
+    ~InFlight() {
+      if (m) m->RequestFinished();
+    }
+  } in_flight(metrics);
+  const Clock::time_point start = Clock::now();
+  const auto deadline = RequestDeadline(req, ctx.request_timeout_ms, start);
+  auto body = ReadBody(req, reader, ctx.max_body_bytes);
+  if (!body.ok()) {
+    if (body.status().code() == StatusCode::kTooLarge) res.set_header("Connection", "close");
+    return SendError(res, body.status());
+  }
+  if (Status s = CheckModel(ctx, req); !s.ok()) return SendError(res, s);
+  if (!deadline.ok()) return SendError(res, deadline.status());
+  auto parsed = kserve::ParseInferRequest(*body, req.get_header_value("Inference-Header-Content-Length"));
+  if (!parsed.ok()) return SendError(res, parsed.status());
+  auto response = RunInfer(ctx, *parsed, LowerDeadline(*deadline, parsed->timeout_us, start));
+  if (!response.ok()) return SendError(res, response.status(), metrics);
+  kserve::EncodedResponse encoded = kserve::EncodeInferResponse(*response);
+  res.status = 200;
+  if (encoded.header_length) {
+    res.set_header("Inference-Header-Content-Length", std::to_string(*encoded.header_length));
+    res.set_content(std::move(encoded.body), "application/octet-stream");
+  } else {
+    res.set_content(std::move(encoded.body), "application/json");
+  }
+}
+
+}  // namespace
+
+void RegisterKServeRoutes(httplib::Server& server, KServeContext context) {
+  auto ctx = std::make_shared<const KServeContext>(std::move(context));
+  using Req = httplib::Request;
+  using Res = httplib::Response;
+
+  server.Get("/v2", [](const Req&, Res& res) {
+    Guarded(res, [&] {
+      SendJson(res, 200,
+               {{"name", "cross_pictures"},
+                {"version", CP_VERSION},
+                {"extensions", {"classification", "binary_tensor_data"}}});
+    });
+  });
+  server.Get("/v2/health/live", [](const Req&, Res& res) { res.status = 200; });
+  server.Get("/v2/health/ready", [ctx](const Req&, Res& res) { Guarded(res, [&] { AnswerReadiness(*ctx, res); }); });
+  server.Get(kModelPath, [ctx](const Req& req, Res& res) {
+    Guarded(res, [&] {
+      if (Status s = CheckModel(*ctx, req); !s.ok()) return SendError(res, s);
+      const model::ModelInfo* mi = ctx->service->model_info();
+      if (mi == nullptr) return SendError(res, ModelUnavailable(*ctx));
+      SendJson(res, 200, ModelMetadata(*ctx, *mi));
+    });
+  });
+  server.Get(std::string(kModelPath) + "/ready", [ctx](const Req& req, Res& res) {
+    Guarded(res, [&] {
+      if (Status s = CheckModel(*ctx, req); !s.ok()) return SendError(res, s);
+      AnswerReadiness(*ctx, res);
+    });
+  });
+  server.Post(std::string(kModelPath) + "/infer",
+              [ctx](const Req& req, Res& res, const httplib::ContentReader& reader) {
+                Guarded(res, [&] { HandleInfer(*ctx, req, res, reader); });
+              });
+}
+
+}  // namespace cp::http

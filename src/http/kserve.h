@@ -1,0 +1,65 @@
+// KServe v2 / Open Inference Protocol REST endpoints (what Triton's and
+// KServe's clients speak), next to the service's own /infer:
+//
+//   GET  /v2                          server metadata (extensions: classification, binary_tensor_data)
+//   GET  /v2/health/live              200 while the process serves
+//   GET  /v2/health/ready             200 when ready() and the model is loaded, else 503
+//   GET  /v2/models/{name}            model metadata
+//   GET  /v2/models/{name}/ready      200 when ready() and the model is loaded, else 503
+//   POST /v2/models/{name}/infer      inference
+//   and /v2/models/{name}/versions/1/... for each model route (the only version is "1").
+//
+// Infer takes exactly one input, either
+//   * the model's own input (metadata "inputs"[0]): FP32, shape [N,3,H,W] (or
+//     [N,H,W,3] for an NHWC model), N >= 1, already preprocessed; or
+//   * an input of ANY name with datatype BYTES, shape [N] or [N,1]: N encoded
+//     images (JPEG, PNG, GIF, WebP, BMP, TIFF), decoded and preprocessed as
+//     /infer does. Send them in the binary form (tritonclient's default) or, in
+//     JSON, as strings taken as their UTF-8 bytes, or as base64 with
+//     "parameters": {"content_type": "base64"}. At most kMaxImagesPerRequest.
+// and answers the model's output, FP32 [N, classes] (raw logits), in JSON or
+// binary ("binary_data" per output, "binary_data_output" per request), or with
+// the classification extension ("classification": k) BYTES [N, k] elements
+// "score:index:label", score being the raw output value formatted as "%f"
+// (as Triton does). The batch is run through the engine in chunks of at most
+// ModelInfo::max_batch images when the model limits its batch.
+//
+// Load: as /infer, a request is shed (503 + Retry-After) when the engine is
+// saturated, before any decoding; its deadline is request_timeout_ms, lowered
+// by the X-Request-Timeout-Ms header and by Triton's "timeout" request
+// parameter (microseconds); past it, 504.
+//
+// Errors: {"error": "..."} with the status of HttpStatusFor(); unknown model
+// or version 404; malformed request 400; body beyond max_body_bytes 413;
+// model not loaded 503. Handlers never let an exception escape.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "metrics/metrics.h"
+#include "service/classification_service.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace cp::http {
+
+inline constexpr std::size_t kMaxImagesPerRequest = 256;
+
+struct KServeContext {
+  std::shared_ptr<const service::ClassificationService> service;
+  std::string model_name;       // the model's name in URLs
+  std::function<bool()> ready;  // readiness (false while warming up or draining); empty: always ready
+  std::uint64_t max_body_bytes = 20ull << 20;
+  int request_timeout_ms = 0;                 // REQUEST_TIMEOUT_MS; 0 = none
+  std::shared_ptr<metrics::Metrics> metrics;  // may be null
+};
+
+void RegisterKServeRoutes(httplib::Server& server, KServeContext ctx);
+
+}  // namespace cp::http
