@@ -38,6 +38,12 @@ void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res
       if (m) m->RequestFinished();
     }
   } in_flight(metrics_.get());
+  // Shed before decoding anything: a full queue answers 503 at once,
+  // discarding the upload as it arrives.
+  if (service_->model_loaded() && service_->engine()->Saturated()) {
+    DiscardBody(req, reader, options_.max_body_bytes);
+    return SendError(res, Overloaded("the server is at capacity; retry later"));
+  }
   auto deadline = RequestDeadline(req, options_.request_timeout_ms, std::chrono::steady_clock::now());
   auto uploads = ReadUploads(req, reader, options_.max_body_bytes);
   if (!uploads.ok()) {

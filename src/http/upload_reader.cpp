@@ -61,4 +61,18 @@ Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httpl
   return uploads;
 }
 
+void DiscardBody(const httplib::Request& req, const httplib::ContentReader& reader, std::uint64_t max_body_bytes) {
+  std::uint64_t received = 0;
+  auto discard = [&](const char*, std::size_t n) {
+    received += n;
+    return received <= max_body_bytes;
+  };
+  // httplib hands a multipart body only to the multipart reader.
+  if (req.is_multipart_form_data()) {
+    reader([](const httplib::MultipartFormData&) { return true; }, discard);
+  } else {
+    reader(discard);
+  }
+}
+
 }  // namespace cp::http

@@ -54,11 +54,21 @@ TEST_F(LoadShedding, FullQueueIs503WithRetryAfterAndQueuedWorkIsAnswered) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ASSERT_EQ(scheduler_->queue_depth(), 1u);
 
-  auto shed = server_->Client().Post("/infer", jpeg_, "image/jpeg");
+  auto client = server_->Client();
+  client.set_keep_alive(true);
+  auto shed = client.Post("/infer", jpeg_, "image/jpeg");
   ASSERT_TRUE(shed);
   EXPECT_EQ(shed->status, 503);
   EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
   EXPECT_TRUE(json::parse(shed->body)["detail"].is_string());
+  // Multipart too, on the same kept-alive connection: the refused bodies
+  // were consumed, so the connection is still in sync.
+  auto shed2 = client.Post("/infer", httplib::MultipartFormDataItems{{"file", jpeg_, "a.jpg", "image/jpeg"}});
+  ASSERT_TRUE(shed2);
+  EXPECT_EQ(shed2->status, 503);
+  auto health = client.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
 
   engine_->Open();
   auto a = running.get();
