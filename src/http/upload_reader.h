@@ -26,8 +26,8 @@ struct Upload {
 Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httplib::ContentReader& reader,
                                         std::uint64_t max_body_bytes);
 
-// Reads the body and throws it away as it arrives (nothing kept), at most max_body_bytes: lets a refused request be answered on
-// a connection that stays usable.
+// Reads the body and throws it away as it arrives (nothing kept), at most max_body_bytes: lets a refused request be
+// answered on a connection that stays usable.
 void DiscardBody(const httplib::Request& req, const httplib::ContentReader& reader, std::uint64_t max_body_bytes);
 
 }  // namespace cp::http

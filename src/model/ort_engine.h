@@ -11,8 +11,11 @@
 namespace cp::model {
 
 struct OrtEngineOptions {
-  int intra_op_threads = 1;    // threads one Run uses
-  bool allow_spinning = true;  // ORT's busy-wait between ops: lower latency, burns idle CPU
+  int intra_op_threads = 1;  // threads one Run uses
+  // ORT's busy-wait between ops. Off: measured on 2 cores, spinning threads
+  // steal the CPU that decoding and the other runner need (MobileNetV2 under
+  // load: 148 vs 189 req/s), for no gain at idle (docs/PERFORMANCE.md).
+  bool allow_spinning = false;
 };
 
 // The ONNX Runtime library's version string, e.g. "1.21.0".
