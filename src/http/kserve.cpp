@@ -40,11 +40,8 @@ void SendJson(httplib::Response& res, int status, const json& body) {
 }
 
 void SendError(httplib::Response& res, const Status& status, metrics::Metrics* metrics = nullptr) {
-  if (metrics && status.code() == StatusCode::kOverloaded) metrics->CountShed();
-  if (metrics && status.code() == StatusCode::kDeadlineExceeded) metrics->CountTimedOut();
-  if (const int retry = RetryAfterSeconds(status.code()); retry > 0) {
-    res.set_header("Retry-After", std::to_string(retry));
-  }
+  if (metrics) metrics->CountRefusal(status.code());
+  SetRetryAfter(res, status.code());
   SendJson(res, HttpStatusFor(status.code()), {{"error", status.message()}});
 }
 

@@ -13,10 +13,12 @@ void ReplyJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.set_content(body.dump(), kJsonType);
 }
 
+void SetRetryAfter(httplib::Response& res, StatusCode code) {
+  if (const int retry = RetryAfterSeconds(code); retry > 0) res.set_header("Retry-After", std::to_string(retry));
+}
+
 void ReplyError(httplib::Response& res, const Status& status, const std::string& param) {
-  if (const int retry = RetryAfterSeconds(status.code()); retry > 0) {
-    res.set_header("Retry-After", std::to_string(retry));
-  }
+  SetRetryAfter(res, status.code());
   ReplyJson(res, HttpStatusFor(status.code()), ErrorBody(status, param));
 }
 

@@ -15,6 +15,8 @@ namespace cp::http {
 inline constexpr const char* kJsonType = "application/json";
 
 void ReplyJson(httplib::Response& res, int status, const nlohmann::json& body);
+// Retry-After for statuses that ask the client to come back (overload).
+void SetRetryAfter(httplib::Response& res, StatusCode code);
 // FastAPI-shaped error ({"detail": ...}) with the mapped status and, for
 // overload, Retry-After.
 void ReplyError(httplib::Response& res, const Status& status, const std::string& param = {});

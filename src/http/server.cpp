@@ -58,8 +58,7 @@ HttpServer::HttpServer(std::shared_ptr<const service::ClassificationService> ser
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::SendError(httplib::Response& res, const Status& status, const std::string& param) const {
-  if (metrics_ && status.code() == StatusCode::kOverloaded) metrics_->CountShed();
-  if (metrics_ && status.code() == StatusCode::kDeadlineExceeded) metrics_->CountTimedOut();
+  if (metrics_) metrics_->CountRefusal(status.code());
   ReplyError(res, status, param);
 }
 

@@ -104,6 +104,10 @@ void Metrics::RequestStarted() { impl_->in_flight.Increment(); }
 void Metrics::RequestFinished() { impl_->in_flight.Decrement(); }
 void Metrics::CountShed() { impl_->shed.Increment(); }
 void Metrics::CountTimedOut() { impl_->timed_out.Increment(); }
+void Metrics::CountRefusal(StatusCode code) {
+  if (code == StatusCode::kOverloaded) CountShed();
+  if (code == StatusCode::kDeadlineExceeded) CountTimedOut();
+}
 void Metrics::SetModelLoaded(bool loaded, double load_seconds) {
   impl_->model_loaded.Set(loaded ? 1 : 0);
   impl_->load_seconds.Set(load_seconds);

@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "common/status.h"
+
 namespace cp::metrics {
 
 class Metrics {
@@ -34,6 +36,8 @@ class Metrics {
   void RequestFinished();
   void CountShed();
   void CountTimedOut();
+  // CountShed for kOverloaded, CountTimedOut for kDeadlineExceeded, else nothing.
+  void CountRefusal(StatusCode code);
   void SetModelLoaded(bool loaded, double load_seconds);
   void SetQueueDepthSource(std::function<double()> source);
 

@@ -90,35 +90,11 @@ std::vector<Prediction> ClassificationService::Rank(std::span<const float> logit
 }
 
 Result<Classification> ClassificationService::Classify(const ImageInput& input, std::optional<int> top_k) const {
-  const auto start = Clock::now();
-  if (!engine_) return Unavailable("the model is not loaded: " + load_error_);
-  const int k = top_k.value_or(options_.default_top_k);
-  if (Status s = ValidateTopK(k); !s.ok()) return s;
-  // Shed before spending time on decoding.
-  if (engine_->Saturated()) return Overloaded("the server is at capacity; retry later");
-  if (input.deadline && start >= *input.deadline) return DeadlineExceeded("the request deadline expired");
-
-  Classification out;
-  std::vector<float> tensor(engine_->info().image_size());
-  if (Status s = PrepareTensor(input, tensor, out.timings, out.width, out.height); !s.ok()) return s;
-
-  model::InferStats stats;
-  model::InferOptions io;
-  io.deadline = input.deadline;
-  io.stats = &stats;
-  auto logits = engine_->Infer(tensor, 1, io);
-  if (!logits.ok()) return logits.status();
-  out.timings.queue_ms = stats.queue_ms;
-  out.timings.inference_ms = stats.run_ms;
-  out.timings.batch = stats.batch;
-  out.predictions = Rank(*logits, static_cast<std::size_t>(k));
-  out.timings.total_ms = MsSince(start);
-  return out;
+  return std::move(ClassifyMany(std::span<const ImageInput>(&input, 1), top_k).front());
 }
 
 std::vector<Result<Classification>> ClassificationService::ClassifyMany(std::span<const ImageInput> inputs,
                                                                         std::optional<int> top_k) const {
-  if (inputs.size() == 1) return {Classify(inputs.front(), top_k)};
   const auto start = Clock::now();
   std::vector<Result<Classification>> out;
   auto fail_all = [&](const Status& s) {
@@ -128,7 +104,10 @@ std::vector<Result<Classification>> ClassificationService::ClassifyMany(std::spa
   if (!engine_) return fail_all(Unavailable("the model is not loaded: " + load_error_));
   const int k = top_k.value_or(options_.default_top_k);
   if (Status s = ValidateTopK(k); !s.ok()) return fail_all(s);
+  // Shed before spending time on decoding. All inputs share one deadline.
   if (engine_->Saturated()) return fail_all(Overloaded("the server is at capacity; retry later"));
+  const auto deadline = inputs.empty() ? std::nullopt : inputs.front().deadline;
+  if (deadline && start >= *deadline) return fail_all(DeadlineExceeded("the request deadline expired"));
 
   const std::size_t image_size = engine_->info().image_size();
   std::vector<float> tensor(inputs.size() * image_size);
@@ -145,7 +124,7 @@ std::vector<Result<Classification>> ClassificationService::ClassifyMany(std::spa
 
   model::InferStats stats;
   model::InferOptions io;
-  io.deadline = inputs.front().deadline;
+  io.deadline = deadline;
   io.stats = &stats;
   auto logits = engine_->Infer(std::span<const float>(tensor.data(), ok.size() * image_size), ok.size(), io);
   const std::size_t classes = engine_->info().num_classes;

@@ -85,7 +85,8 @@ class ClassificationService {
   Result<Classification> Classify(const ImageInput& input, std::optional<int> top_k) const;
 
   // Several images, one result each, in order: all are decoded first, then
-  // the decodable ones go to the engine as one batch.
+  // the decodable ones go to the engine as one batch. Classify is this with
+  // one image. The inputs share the first input's deadline.
   std::vector<Result<Classification>> ClassifyMany(std::span<const ImageInput> inputs, std::optional<int> top_k) const;
 
   // Decode + preprocess only: fills `tensor` (model_info()->image_size()).
