@@ -25,6 +25,7 @@ http::HttpServerOptions ServerOptions(const config::Config& cfg) {
   o.read_timeout_s = cfg.read_timeout_s;
   o.keep_alive_timeout_s = cfg.keep_alive_timeout_s;
   o.max_body_bytes = cfg.max_body_bytes;
+  o.max_body_bytes_in_flight = cfg.max_body_bytes_in_flight;
   o.model_name = cfg.model_name;
   o.request_timeout_ms = cfg.request_timeout_ms;
   return o;

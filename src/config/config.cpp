@@ -69,6 +69,9 @@ Result<Config> Resolve(const Layers& layers) {
   if (!(s = ParseInt(layers, "NUM_THREADS", 0, 1024, c.num_threads)).ok()) return s;
   if (!(s = ParseInt<std::uint64_t>(layers, "MAX_IMAGE_PIXELS", 1, 1ull << 40, c.max_image_pixels)).ok()) return s;
   if (!(s = ParseInt<std::uint64_t>(layers, "MAX_BODY_BYTES", 1, 1ull << 34, c.max_body_bytes)).ok()) return s;
+  if (!(s = ParseInt<std::uint64_t>(layers, "MAX_BODY_BYTES_IN_FLIGHT", 0, 1ull << 40, c.max_body_bytes_in_flight))
+           .ok())
+    return s;
   if (!(s = ParseInt(layers, "HTTP_THREADS", 1, 4096, c.http_threads)).ok()) return s;
   if (!(s = ParseInt(layers, "READ_TIMEOUT_S", 1, 3600, c.read_timeout_s)).ok()) return s;
   if (!(s = ParseInt(layers, "KEEP_ALIVE_TIMEOUT_S", 1, 3600, c.keep_alive_timeout_s)).ok()) return s;

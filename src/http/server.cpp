@@ -40,6 +40,10 @@ HttpServer::HttpServer(std::shared_ptr<const service::ClassificationService> ser
       options_(std::move(options)),
       metrics_(std::move(metrics)),
       ready_(std::move(ready)),
+      body_budget_(std::make_shared<BodyBudget>(options_.max_body_bytes_in_flight,
+                                                [m = metrics_](double delta) {
+                                                  if (m) m->AddBodyBytesInFlight(delta);
+                                                })),
       server_(std::make_unique<httplib::Server>()) {
   const int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };

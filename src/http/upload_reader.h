@@ -26,6 +26,12 @@ struct Upload {
 Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httplib::ContentReader& reader,
                                         std::uint64_t max_body_bytes);
 
+// The bytes a request's body will hold in memory, to reserve from the
+// BodyBudget before reading it: the declared Content-Length, max_body_bytes
+// when none is declared (chunked), 0 when the declared length is over the
+// limit (such a body is refused without being read).
+std::uint64_t BodyReservation(const httplib::Request& req, std::uint64_t max_body_bytes);
+
 // Reads the body and throws it away as it arrives (nothing kept), at most max_body_bytes: lets a refused request be
 // answered on a connection that stays usable.
 void DiscardBody(const httplib::Request& req, const httplib::ContentReader& reader, std::uint64_t max_body_bytes);

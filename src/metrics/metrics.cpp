@@ -59,6 +59,11 @@ struct Metrics::Impl {
                                      .Help("HTTP requests being processed")
                                      .Register(*registry)
                                      .Add({});
+  prometheus::Gauge& body_bytes = BuildGauge()
+                                      .Name("cross_pictures_body_bytes_in_flight")
+                                      .Help("Request-body bytes reserved by requests being received or served")
+                                      .Register(*registry)
+                                      .Add({});
   prometheus::Gauge& model_loaded =
       BuildGauge().Name("cross_pictures_model_loaded").Help("1 if the model is loaded").Register(*registry).Add({});
   prometheus::Gauge& load_seconds = BuildGauge()
@@ -102,6 +107,7 @@ void Metrics::ObserveInference(double s) { impl_->inference.Observe(s); }
 void Metrics::ObserveBatchSize(std::size_t n) { impl_->batch_size.Observe(static_cast<double>(n)); }
 void Metrics::RequestStarted() { impl_->in_flight.Increment(); }
 void Metrics::RequestFinished() { impl_->in_flight.Decrement(); }
+void Metrics::AddBodyBytesInFlight(double delta) { impl_->body_bytes.Increment(delta); }
 void Metrics::CountShed() { impl_->shed.Increment(); }
 void Metrics::CountTimedOut() { impl_->timed_out.Increment(); }
 void Metrics::CountRefusal(StatusCode code) {

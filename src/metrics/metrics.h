@@ -34,6 +34,8 @@ class Metrics {
   void ObserveBatchSize(std::size_t images);
   void RequestStarted();
   void RequestFinished();
+  // Request-body bytes reserved in the HTTP layer's budget (+ on reserve, - on release).
+  void AddBodyBytesInFlight(double delta);
   void CountShed();
   void CountTimedOut();
   // CountShed for kOverloaded, CountTimedOut for kDeadlineExceeded, else nothing.

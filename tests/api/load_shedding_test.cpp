@@ -1,5 +1,5 @@
-// Overload and deadlines over HTTP: the real scheduler in front of an engine
-// the test holds closed.
+// Overload, deadlines and the request-body memory budget over HTTP: the real
+// scheduler in front of an engine the test holds closed.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -18,14 +18,14 @@ using nlohmann::json;
 
 class LoadShedding : public ::testing::Test {
  protected:
-  LoadShedding() {
+  explicit LoadShedding(std::size_t max_queue = 1, http::HttpServerOptions options = {}) {
     batching::SchedulerOptions o;
-    o.max_queue = 1;
+    o.max_queue = max_queue;
     o.runners = 1;
     scheduler_ = std::make_shared<batching::Scheduler>(engine_, o);
     auto svc = std::make_shared<service::ClassificationService>(scheduler_, test::NumberedLabels(4),
                                                                 service::ServiceOptions{});
-    server_ = std::make_unique<test::TestServer>(svc);
+    server_ = std::make_unique<test::TestServer>(svc, options);
   }
   ~LoadShedding() override {
     engine_->Open();
@@ -93,6 +93,62 @@ TEST_F(LoadShedding, DeadlineExpiringInTheQueueIs504) {
   auto a = running.get();
   ASSERT_TRUE(a);
   EXPECT_EQ(a->status, 200);
+}
+
+// MAX_BODY_BYTES_IN_FLIGHT: a request waits for room before its body is read,
+// and its deadline bounds the wait.
+http::HttpServerOptions OneBodyAtATime() {
+  http::HttpServerOptions o;
+  o.max_body_bytes_in_flight = 1;  // every request needs the whole budget
+  return o;
+}
+class UploadMemory : public LoadShedding {
+ protected:
+  UploadMemory() : LoadShedding(/*max_queue=*/8, OneBodyAtATime()) {}
+};
+
+TEST_F(UploadMemory, RequestWaitsForRoomAndIsServedWhenItFrees) {
+  engine_->Close();
+  auto first = PostAsync();
+  ASSERT_TRUE(engine_->WaitEntered(1));
+  auto second = PostAsync();
+  // The second request holds no budget, so it reaches neither the engine nor
+  // the queue while the first one holds it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(scheduler_->queue_depth(), 0u);
+  EXPECT_FALSE(engine_->WaitEntered(2, std::chrono::seconds{0}));
+  engine_->Open();
+  auto a = first.get();
+  auto b = second.get();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->status, 200);
+  EXPECT_EQ(b->status, 200);
+  EXPECT_EQ(engine_->batches().size(), 2u);
+}
+
+TEST_F(UploadMemory, DeadlineBoundsTheWaitWith504AndTheConnectionStaysUsable) {
+  engine_->Close();
+  auto first = PostAsync();
+  ASSERT_TRUE(engine_->WaitEntered(1));
+
+  auto client = server_->Client();
+  client.set_keep_alive(true);
+  const httplib::MultipartFormDataItems form{{"file", jpeg_, "a.jpg", "image/jpeg"}};
+  auto late = client.Post("/infer", {{"X-Request-Timeout-Ms", "200"}}, form);
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 504);
+  EXPECT_NE(json::parse(late->body)["detail"].get<std::string>().find("memory"), std::string::npos) << late->body;
+  auto health = client.Get("/health");  // the refused body was read through
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+
+  engine_->Open();
+  auto a = first.get();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, 200);
+  auto again = client.Post("/infer", form);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);  // the budget came back
 }
 
 }  // namespace

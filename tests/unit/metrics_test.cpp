@@ -15,6 +15,8 @@ TEST(Metrics, RendersPrometheusTextWithEveryFamily) {
   m.ObserveInference(0.019);
   m.ObserveBatchSize(4);
   m.RequestStarted();
+  m.AddBodyBytesInFlight(3000);
+  m.AddBodyBytesInFlight(-1000);
   m.CountShed();
   m.CountTimedOut();
   m.SetModelLoaded(true, 1.5);
@@ -32,6 +34,7 @@ TEST(Metrics, RendersPrometheusTextWithEveryFamily) {
            "cross_pictures_batch_size_bucket{le=\"3\"} 0",
            "cross_pictures_queue_depth 7",
            "cross_pictures_requests_in_flight 1",
+           "cross_pictures_body_bytes_in_flight 2000",
            "cross_pictures_model_loaded 1",
            "cross_pictures_model_load_seconds 1.5",
            "cross_pictures_shed_total 1",
