@@ -73,6 +73,19 @@ int ImreadFlags(ImageFormat format, int reduction) {
   }
 }
 
+// The full-resolution size of a frame decoded at 1/reduction from a
+// width x height source: JPEG rounds reduced sizes up, libwebp down, and EXIF
+// orientation may have swapped the axes.
+cv::Size FullSizeOf(const cv::Mat& frame, int width, int height, int reduction) {
+  if (reduction <= 1 || width <= 0 || height <= 0) return frame.size();
+  auto reduces_to = [reduction](int full, int reduced) {
+    return reduced == (full + reduction - 1) / reduction || reduced == full / reduction;
+  };
+  if (reduces_to(width, frame.cols) && reduces_to(height, frame.rows)) return {width, height};
+  if (reduces_to(height, frame.cols) && reduces_to(width, frame.rows)) return {height, width};
+  return {frame.cols * reduction, frame.rows * reduction};
+}
+
 }  // namespace
 
 int ChooseReduction(int width, int height, int min_short_side) {
@@ -138,6 +151,9 @@ Result<DecodedImage> DecodeImage(std::string_view bytes, const DecodeOptions& op
     out.source_width = out.rgb.cols;
     out.source_height = out.rgb.rows;
   }
+  // Only JPEG (DCT scaling) and WebP (scaled decode) honour the reduction.
+  const bool reduced = out.format == ImageFormat::kJpeg || out.format == ImageFormat::kWebp;
+  out.full_size = FullSizeOf(out.rgb, out.source_width, out.source_height, reduced ? reduction : 1);
   if (static_cast<std::uint64_t>(out.rgb.cols) * static_cast<std::uint64_t>(out.rgb.rows) > options.max_pixels) {
     return TooLargeStatus(out.rgb.cols, out.rgb.rows, options.max_pixels);
   }

@@ -28,6 +28,9 @@ struct DecodedImage {
   ImageFormat format = ImageFormat::kUnknown;
   int source_width = 0;  // as stored in the file, before any scaled decode
   int source_height = 0;
+  // rgb's size at full resolution, in rgb's orientation (after EXIF): equal to
+  // rgb.size() unless the frame was decoded at a reduced scale.
+  cv::Size full_size;
 };
 
 // Errors: kInvalidArgument (empty, unrecognised signature, corrupt or

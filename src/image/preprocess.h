@@ -30,7 +30,11 @@ struct PreprocessSpec {
 };
 
 // rgb: CV_8UC3 in RGB order. out: exactly spec.tensor_size() floats, one
-// image in spec.layout without the batch dimension.
-Status Preprocess(const cv::Mat& rgb, const PreprocessSpec& spec, std::span<float> out);
+// image in spec.layout without the batch dimension. full_size: the image's
+// size at full resolution when rgb was decoded at a reduced scale (empty:
+// rgb.size()); the resize target and so the crop window are computed from it,
+// so a reduced decode crops exactly the region a full decode would (a reduced
+// frame's size is rounded, which would otherwise shift the crop by a pixel).
+Status Preprocess(const cv::Mat& rgb, const PreprocessSpec& spec, std::span<float> out, cv::Size full_size = {});
 
 }  // namespace cp::image

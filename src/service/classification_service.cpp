@@ -75,7 +75,7 @@ Status ClassificationService::PrepareTensor(const ImageInput& input, std::span<f
   width = decoded->source_width;
   height = decoded->source_height;
   t0 = Clock::now();
-  Status s = image::Preprocess(decoded->rgb, spec_, tensor);
+  Status s = image::Preprocess(decoded->rgb, spec_, tensor, decoded->full_size);
   timings.preprocess_ms = MsSince(t0);
   return s;
 }

@@ -130,5 +130,27 @@ TEST(Decoder, ScaledDecodeKeepsTheMinimumSide) {
   }
 }
 
+TEST(Decoder, ScaledDecodeReportsTheFullResolutionSize) {
+  // Sizes not divisible by 4: libjpeg rounds the reduced size up, libwebp down.
+  cv::Mat big(1501, 2003, CV_8UC3, cv::Scalar(40, 90, 200));
+  std::vector<uchar> jpg, webp, png;
+  cv::imencode(".jpg", big, jpg);
+  cv::imencode(".webp", big, webp);
+  cv::imencode(".png", big, png);
+  DecodeOptions o;
+  o.min_short_side = 300;
+  auto view = [](const std::vector<uchar>& b) {
+    return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
+  };
+  auto j = DecodeImage(view(jpg), o);
+  auto w = DecodeImage(view(webp), o);
+  auto p = DecodeImage(view(png), o);  // PNG has no scaled decode
+  ASSERT_TRUE(j.ok() && w.ok() && p.ok());
+  EXPECT_EQ(j->rgb.size(), cv::Size(501, 376));
+  EXPECT_EQ(w->rgb.size(), cv::Size(500, 375));
+  EXPECT_EQ(p->rgb.size(), cv::Size(2003, 1501));
+  for (const auto* d : {&j, &w, &p}) EXPECT_EQ((*d)->full_size, cv::Size(2003, 1501));
+}
+
 }  // namespace
 }  // namespace cp::image

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <opencv2/imgproc.hpp>
 #include <vector>
 
 namespace cp::image {
@@ -77,6 +81,38 @@ TEST(Preprocess, RejectsWrongBuffer) {
   PreprocessSpec spec;
   std::vector<float> out(10);
   EXPECT_FALSE(Preprocess(rgb, spec, out).ok());
+}
+
+// Mean absolute difference of two tensors, in 8-bit levels of channel 0.
+double MeanLevels(const std::vector<float>& x, const std::vector<float>& y) {
+  double sum = 0;
+  for (std::size_t i = 0; i < 224 * 224; ++i) sum += std::abs(x[i] - y[i]);
+  return sum / (224 * 224) * 255.0 * kStd[0];
+}
+
+TEST(Preprocess, ReducedFrameCropsTheRegionOfTheFullFrame) {
+  // 1003x757 with a steep horizontal and vertical ramp through the crop. A
+  // decode at 1/4 averages 4x4 blocks into a 251x190 frame (sizes rounded
+  // up). Resized by its own size, that frame's crop window sits a fraction of
+  // a pixel off the full decode's; mapped from the full size it does not.
+  cv::Mat full(757, 1003, CV_8UC3);
+  for (int y = 0; y < full.rows; ++y)
+    for (int x = 0; x < full.cols; ++x) {
+      const auto v = static_cast<uchar>(std::clamp((x - 300) * 255 / 400, 0, 255));
+      const auto w = static_cast<uchar>(std::clamp((y - 200) * 255 / 350, 0, 255));
+      full.at<cv::Vec3b>(y, x) = {v, w, 128};
+    }
+  cv::Mat padded, reduced;
+  cv::copyMakeBorder(full, padded, 0, 4 * 190 - 757, 0, 4 * 251 - 1003, cv::BORDER_REPLICATE);
+  cv::resize(padded, reduced, cv::Size(251, 190), 0, 0, cv::INTER_AREA);
+  PreprocessSpec spec;
+  std::vector<float> a(spec.tensor_size()), b(spec.tensor_size()), c(spec.tensor_size());
+  ASSERT_TRUE(Preprocess(full, spec, a).ok());
+  ASSERT_TRUE(Preprocess(reduced, spec, b, full.size()).ok());
+  ASSERT_TRUE(Preprocess(reduced, spec, c).ok());
+  std::cout << "mean |full - reduced| in levels: mapped " << MeanLevels(a, b) << ", own size " << MeanLevels(a, c)
+            << "\n";
+  EXPECT_LT(MeanLevels(a, b), 0.2);  // the frame's own size gives 0.44
 }
 
 }  // namespace
