@@ -22,6 +22,7 @@ http::HttpServerOptions ServerOptions(const config::Config& cfg) {
   o.host = cfg.host;
   o.port = cfg.port;
   o.threads = cfg.http_threads;
+  o.max_pending_connections = cfg.max_pending_connections;
   o.read_timeout_s = cfg.read_timeout_s;
   o.keep_alive_timeout_s = cfg.keep_alive_timeout_s;
   o.max_body_bytes = cfg.max_body_bytes;

@@ -73,6 +73,7 @@ Result<Config> Resolve(const Layers& layers) {
            .ok())
     return s;
   if (!(s = ParseInt(layers, "HTTP_THREADS", 1, 4096, c.http_threads)).ok()) return s;
+  if (!(s = ParseInt(layers, "MAX_PENDING_CONNECTIONS", 1, 1 << 20, c.max_pending_connections)).ok()) return s;
   if (!(s = ParseInt(layers, "READ_TIMEOUT_S", 1, 3600, c.read_timeout_s)).ok()) return s;
   if (!(s = ParseInt(layers, "KEEP_ALIVE_TIMEOUT_S", 1, 3600, c.keep_alive_timeout_s)).ok()) return s;
   if (!(s = ParseInt(layers, "MAX_BATCH_SIZE", 1, 1024, c.max_batch_size)).ok()) return s;

@@ -33,6 +33,7 @@ struct Config {
   bool scaled_decode = true;
   int drain_timeout_s = 30;
   int http_threads = 64;
+  int max_pending_connections = 1024;
   int read_timeout_s = 10;
   int keep_alive_timeout_s = 5;
 };

@@ -39,6 +39,9 @@ constexpr std::array kSettings = {
                 "1: decode big JPEG/WebP at 1/2, 1/4 or 1/8 scale when at least twice the resize size remains."},
     SettingSpec{"DRAIN_TIMEOUT_S", "30", "On SIGTERM/SIGINT: seconds to finish accepted requests before exiting."},
     SettingSpec{"HTTP_THREADS", "64", "HTTP worker threads: each serves one connection at a time."},
+    SettingSpec{"MAX_PENDING_CONNECTIONS", "1024",
+                "Accepted connections waiting for a free HTTP worker; when full, the server stops accepting and new "
+                "connections wait in the kernel's listen queue."},
     SettingSpec{"READ_TIMEOUT_S", "10", "Seconds a client may stall while sending a request before it is dropped."},
     SettingSpec{"KEEP_ALIVE_TIMEOUT_S", "5", "Seconds an idle keep-alive connection is kept open."},
 };

@@ -10,6 +10,7 @@
 #include "http/kserve.h"
 #include "http/openapi.h"
 #include "http/reply.h"
+#include "http/worker_pool.h"
 
 namespace cp::http {
 
@@ -45,8 +46,9 @@ HttpServer::HttpServer(std::shared_ptr<const service::ClassificationService> ser
                                                   if (m) m->AddBodyBytesInFlight(delta);
                                                 })),
       server_(std::make_unique<httplib::Server>()) {
-  const int threads = options_.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  const auto threads = static_cast<std::size_t>(options_.threads);
+  const auto pending = static_cast<std::size_t>(options_.max_pending_connections);
+  server_->new_task_queue = [threads, pending] { return new WorkerPool(threads, pending); };
   server_->set_read_timeout(options_.read_timeout_s, 0);
   server_->set_write_timeout(options_.read_timeout_s, 0);
   server_->set_keep_alive_timeout(options_.keep_alive_timeout_s);

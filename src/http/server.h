@@ -1,7 +1,9 @@
 // The HTTP front end (cpp-httplib).
 //
 // Threads: one listener thread (the caller of Run) accepts connections and
-// hands each to a worker of a fixed pool of `threads`; a worker serves its
+// hands each to a worker of a fixed pool of `threads` (WorkerPool: at most
+// max_pending_connections wait for a worker; then the listener stops
+// accepting until one is free); a worker serves its
 // connection's requests one after another (keep-alive) until the client
 // closes, idles past keep_alive_timeout_s, or stalls past read_timeout_s.
 // Decode and preprocess run on that worker; inference runs where the engine
@@ -32,6 +34,7 @@ struct HttpServerOptions {
   std::string host = "0.0.0.0";
   int port = 8000;  // 0: any free port (see port())
   int threads = 64;
+  int max_pending_connections = 1024;  // accepted, waiting for a worker (see WorkerPool)
   int read_timeout_s = 10;
   int keep_alive_timeout_s = 5;
   std::uint64_t max_body_bytes = 20ull << 20;
