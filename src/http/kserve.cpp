@@ -14,6 +14,7 @@
 #include "http/kserve_binary.h"
 #include "http/reply.h"
 #include "http/server.h"
+#include "http/upload_reader.h"
 #include "model/topk.h"
 
 #ifndef CP_VERSION
@@ -274,11 +275,15 @@ Deadline LowerDeadline(Deadline deadline, std::optional<std::uint64_t> timeout_u
   return deadline ? std::min(*deadline, t) : t;
 }
 
+bool DeclaredTooLarge(const httplib::Request& req, std::uint64_t max_body_bytes) {
+  return req.get_header_value<std::uint64_t>("Content-Length") > max_body_bytes;
+}
+
 // The whole body, or kTooLarge beyond max_body_bytes (then the rest is not read).
 Result<std::string> ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
                              std::uint64_t max_body_bytes) {
   const Status too_large = TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
-  if (req.get_header_value<std::uint64_t>("Content-Length") > max_body_bytes) return too_large;
+  if (DeclaredTooLarge(req, max_body_bytes)) return too_large;
   std::string body;
   std::uint64_t received = 0;
   auto receive = [&](const char* data, std::size_t n) {
@@ -304,6 +309,17 @@ Result<std::string> ReadBody(const httplib::Request& req, const httplib::Content
   return body;
 }
 
+// What refuses an infer request before its body is read: an unknown model or
+// version (404), a saturated engine (503, shed as /infer does). RunInfer
+// checks saturation again: the queue can fill while a body is read.
+Status RefuseUnread(const KServeContext& ctx, const httplib::Request& req) {
+  if (Status s = CheckModel(ctx, req); !s.ok()) return s;
+  if (ctx.service->model_loaded() && ctx.service->engine()->Saturated()) {
+    return Overloaded("the server is at capacity; retry later");
+  }
+  return Status::Ok();
+}
+
 void HandleInfer(const KServeContext& ctx, const httplib::Request& req, httplib::Response& res,
                  const httplib::ContentReader& reader) {
   metrics::Metrics* const metrics = ctx.metrics.get();
@@ -318,12 +334,18 @@ void HandleInfer(const KServeContext& ctx, const httplib::Request& req, httplib:
   } in_flight(metrics);
   const Clock::time_point start = Clock::now();
   const auto deadline = RequestDeadline(req, ctx.request_timeout_ms, start);
+  // Refused before reading (a body declared beyond the limit is ReadBody's
+  // 413, never read): the body is discarded as it arrives, nothing kept, so a
+  // kept-alive connection stays in sync.
+  if (Status s = RefuseUnread(ctx, req); !s.ok() && !DeclaredTooLarge(req, ctx.max_body_bytes)) {
+    DiscardBody(req, reader, ctx.max_body_bytes);
+    return SendError(res, s, metrics);
+  }
   auto body = ReadBody(req, reader, ctx.max_body_bytes);
   if (!body.ok()) {
     if (body.status().code() == StatusCode::kTooLarge) res.set_header("Connection", "close");
     return SendError(res, body.status());
   }
-  if (Status s = CheckModel(ctx, req); !s.ok()) return SendError(res, s);
   if (!deadline.ok()) return SendError(res, deadline.status());
   auto parsed = kserve::ParseInferRequest(*body, req.get_header_value("Inference-Header-Content-Length"));
   if (!parsed.ok()) return SendError(res, parsed.status());

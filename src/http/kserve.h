@@ -24,14 +24,18 @@
 // (as Triton does). The batch is run through the engine in chunks of at most
 // ModelInfo::max_batch images when the model limits its batch.
 //
-// Load: as /infer, a request is shed (503 + Retry-After) when the engine is
-// saturated, before any decoding; its deadline is request_timeout_ms, lowered
-// by the X-Request-Timeout-Ms header and by Triton's "timeout" request
-// parameter (microseconds); past it, 504.
+// Load: as /infer, a request is shed (503 + Retry-After, counted as shed)
+// when the engine is saturated: before its body is read (the body is
+// discarded, so a kept-alive connection stays usable; an unknown model or
+// version is refused there too) and again before any decoding. Its deadline
+// is request_timeout_ms, lowered by the X-Request-Timeout-Ms header and by
+// Triton's "timeout" request parameter (microseconds); past it, 504.
 //
 // Errors: {"error": "..."} with the status of HttpStatusFor(); unknown model
 // or version 404; malformed request 400; body beyond max_body_bytes 413;
-// model not loaded 503. Handlers never let an exception escape.
+// model not loaded 503. Handlers never let an exception escape. Under
+// HttpServer, what its hooks answer for a /v2 path (no such endpoint 404, a
+// declared body beyond the limit 413) is {"error": "..."} too (ErrorBodyForPath).
 #pragma once
 
 #include <cstddef>

@@ -10,7 +10,7 @@ namespace cp::http {
 
 void ReplyJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), kJsonType);
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJsonType);
 }
 
 void SetRetryAfter(httplib::Response& res, StatusCode code) {
@@ -20,6 +20,12 @@ void SetRetryAfter(httplib::Response& res, StatusCode code) {
 void ReplyError(httplib::Response& res, const Status& status, const std::string& param) {
   SetRetryAfter(res, status.code());
   ReplyJson(res, HttpStatusFor(status.code()), ErrorBody(status, param));
+}
+
+bool IsKServePath(const std::string& path) { return path == "/v2" || path.starts_with("/v2/"); }
+
+nlohmann::json ErrorBodyForPath(const std::string& path, const std::string& message) {
+  return {{IsKServePath(path) ? "error" : "detail", message}};
 }
 
 const char* ReasonPhrase(int status) {

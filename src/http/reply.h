@@ -14,12 +14,18 @@ namespace cp::http {
 
 inline constexpr const char* kJsonType = "application/json";
 
+// Invalid UTF-8 in a string (e.g. a percent-decoded path echoed back) is replaced, never thrown.
 void ReplyJson(httplib::Response& res, int status, const nlohmann::json& body);
 // Retry-After for statuses that ask the client to come back (overload).
 void SetRetryAfter(httplib::Response& res, StatusCode code);
 // FastAPI-shaped error ({"detail": ...}) with the mapped status and, for
 // overload, Retry-After.
 void ReplyError(httplib::Response& res, const Status& status, const std::string& param = {});
+// The one place that picks an error's shape by path, for what the server's hooks answer (no such route, a body beyond
+// the limit, an escaped exception): KServe/Triton's {"error": message} for the KServe v2 routes ("/v2" and below),
+// FastAPI's {"detail": message} for every other path.
+bool IsKServePath(const std::string& path);
+nlohmann::json ErrorBodyForPath(const std::string& path, const std::string& message);
 const char* ReasonPhrase(int status);
 
 // REQUEST_TIMEOUT_MS (default_ms; 0 = none) from `start`, lowered (never

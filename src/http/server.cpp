@@ -33,6 +33,10 @@ std::string EndpointLabel(const std::string& path) {
   return "other";
 }
 
+std::string TooLargeMessage(std::uint64_t max_body) {
+  return "the request body is larger than " + std::to_string(max_body) + " bytes";
+}
+
 }  // namespace
 
 HttpServer::HttpServer(std::shared_ptr<const service::ClassificationService> service, HttpServerOptions options,
@@ -88,22 +92,33 @@ void HttpServer::RegisterHooks() {
   // a byte. Any other client is answered 413 after the library has discarded
   // (never stored) the body: closing with the body unread would reset the
   // connection and the client would never see the 413.
+  // cpp-httplib 0.11.4 sends this refusal without a Content-Length (it adds
+  // one only to bodies its error handler writes) and keeps the connection
+  // open (only the request's own Connection: close ends it): without the
+  // length a client would read until the keep-alive timeout closes it.
   s.set_expect_100_continue_handler([max_body](const httplib::Request& req, httplib::Response& res) {
     if (req.get_header_value<std::uint64_t>("Content-Length") <= max_body) return 100;
-    ReplyError(res, TooLarge("the request body is larger than " + std::to_string(max_body) + " bytes"));
+    ReplyJson(res, HttpStatusFor(StatusCode::kTooLarge), ErrorBodyForPath(req.path, TooLargeMessage(max_body)));
+    res.set_header("Content-Length", std::to_string(res.body.size()));
     res.set_header("Connection", "close");
-    return 413;
+    return res.status;
   });
-  // Every error without a body of its own gets FastAPI's {"detail": ...}.
-  s.set_error_handler(httplib::Server::HandlerWithResponse([max_body](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string detail = res.status == 413
-                                   ? "the request body is larger than " + std::to_string(max_body) + " bytes"
-                                   : ReasonPhrase(res.status);
-    res.set_content(nlohmann::json{{"detail", detail}}.dump(), kJsonType);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+  // Every error without a body of its own (no such route, a body beyond the
+  // limit on a route that does not read it, a malformed request) gets the
+  // shape of its path's API (ErrorBodyForPath).
+  s.set_error_handler(
+      httplib::Server::HandlerWithResponse([max_body](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        std::string message = ReasonPhrase(res.status);
+        if (res.status == 413) {
+          message = TooLargeMessage(max_body);
+        } else if (res.status == 404 && IsKServePath(req.path)) {
+          message = "no such endpoint: " + req.method + " " + req.path;
+        }
+        ReplyJson(res, res.status, ErrorBodyForPath(req.path, message));
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  s.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
     try {
       if (ep) std::rethrow_exception(ep);
@@ -111,7 +126,7 @@ void HttpServer::RegisterHooks() {
       what = e.what();
     } catch (...) {
     }
-    ReplyError(res, Internal(what));
+    ReplyJson(res, HttpStatusFor(StatusCode::kInternal), ErrorBodyForPath(req.path, what));
   });
 }
 

@@ -2,16 +2,23 @@
 // against fake engines: a bare httplib::Server with only these routes (so the
 // tests control readiness and the body limit), plus one check that
 // HttpServer serves them too.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "http/kserve.h"
+#include "metrics/metrics.h"
 #include "support/fake_engine.h"
 #include "support/paths.h"
 #include "support/test_server.h"
@@ -76,13 +83,14 @@ class TinyEngine : public model::InferenceEngine {
 class KServeServer {
  public:
   KServeServer(std::shared_ptr<const service::ClassificationService> svc, std::function<bool()> ready,
-               std::uint64_t max_body = 4 << 20) {
+               std::uint64_t max_body = 4 << 20, std::shared_ptr<metrics::Metrics> metrics = nullptr) {
     server_.set_payload_max_length(max_body);
     http::KServeContext ctx;
     ctx.service = std::move(svc);
     ctx.model_name = "cp_model";
     ctx.ready = std::move(ready);
     ctx.max_body_bytes = max_body;
+    ctx.metrics = std::move(metrics);
     http::RegisterKServeRoutes(server_, std::move(ctx));
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ <= 0) throw std::runtime_error("cannot bind");
@@ -93,6 +101,7 @@ class KServeServer {
     server_.stop();
     thread_.join();
   }
+  int port() const { return port_; }
   httplib::Client Client() const {
     httplib::Client c("127.0.0.1", port_);
     c.set_read_timeout(60, 0);
@@ -103,6 +112,60 @@ class KServeServer {
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
+};
+
+// A raw loopback connection to a server, for what httplib::Client cannot show: a request sent as is (e.g. headers
+// only, as a client that waits for 100 Continue), and several requests on one connection that is never silently
+// reopened.
+struct RawResponse {
+  int status = 0;    // 0: no complete response within 10 s
+  std::string head;  // status line and headers
+  std::string body;
+};
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("cannot connect");
+  }
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  // Sends `request`, then reads one response: its head and the body its Content-Length announces.
+  RawResponse Exchange(const std::string& request) {
+    RawResponse out;
+    if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return out;
+    std::string data;
+    std::size_t head_end = std::string::npos, body_length = 0;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((head_end == std::string::npos || data.size() < head_end + 4 + body_length) &&
+           (n = ::recv(fd_, buf, sizeof buf, 0)) > 0) {
+      data.append(buf, static_cast<std::size_t>(n));
+      if (head_end == std::string::npos && (head_end = data.find("\r\n\r\n")) != std::string::npos) {
+        std::string lower = data.substr(0, head_end);
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (const auto at = lower.find("\r\ncontent-length:"); at != std::string::npos) {
+          body_length = std::stoul(lower.substr(at + 17));
+        }
+      }
+    }
+    if (head_end == std::string::npos || data.size() < head_end + 4 + body_length) return out;
+    out.head = data.substr(0, head_end);
+    out.body = data.substr(head_end + 4, body_length);
+    if (out.head.starts_with("HTTP/1.1 ")) out.status = std::stoi(out.head.substr(9, 3));
+    return out;
+  }
+
+ private:
+  int fd_;
 };
 
 std::string RawFloats(const std::vector<float>& v) {
@@ -454,6 +517,100 @@ TEST(KServeWiring, HttpServerServesTheKServeRoutes) {
   auto health = client.Get("/health");  // the service's own API is still there
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
+}
+
+// A client that asks first (Expect: 100-continue) with a declared body beyond the limit is refused by HttpServer's
+// hook before it sends a byte: in KServe's shape under /v2, in FastAPI's elsewhere.
+TEST(KServeWiring, ExpectContinueBeyondTheLimitIs413InKServesShape) {
+  http::HttpServerOptions o;
+  o.max_body_bytes = 4096;
+  test::TestServer server(ServiceWith(std::make_shared<test::FakeEngine>(std::vector<float>(10, 0.0f))), o);
+  auto ask_first = [&](const std::string& path) {
+    return RawConnection(server.port())
+        .Exchange("POST " + path +
+                  " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n"
+                  "Expect: 100-continue\r\n\r\n");
+  };
+  for (const char* path : {"/v2/models/model/infer", "/v2/models/model/versions/1/infer", "/v2/models/other/infer"}) {
+    const RawResponse r = ask_first(path);
+    EXPECT_EQ(r.status, 413) << path << "\n" << r.head;
+    EXPECT_NE(r.head.find("\r\nConnection: close"), std::string::npos) << path << "\n" << r.head;
+    EXPECT_EQ(json::parse(r.body, nullptr, false), json({{"error", "the request body is larger than 4096 bytes"}}))
+        << path << ": " << r.body;
+  }
+  const RawResponse own = ask_first("/infer");
+  EXPECT_EQ(own.status, 413) << own.head;
+  EXPECT_EQ(json::parse(own.body, nullptr, false), json({{"detail", "the request body is larger than 4096 bytes"}}))
+      << own.body;
+}
+
+// Errors the library raises itself (no such route, a body beyond the limit on a route that does not read it) are in
+// KServe's shape under /v2 and in FastAPI's everywhere else.
+TEST(KServeWiring, LibraryErrorsUnderV2AreInKServesShape) {
+  http::HttpServerOptions o;
+  o.max_body_bytes = 4096;
+  test::TestServer server(ServiceWith(std::make_shared<test::FakeEngine>(std::vector<float>(10, 0.0f))), o);
+  auto client = server.Client();
+  auto expect_body = [](const httplib::Result& r, int status, const json& body) {
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
+    EXPECT_EQ(r->status, status) << r->body;
+    EXPECT_EQ(json::parse(r->body, nullptr, false), body) << r->body;
+  };
+  expect_body(client.Get("/v2/foo"), 404, {{"error", "no such endpoint: GET /v2/foo"}});
+  expect_body(client.Post("/v2/models/x/bogus", "{}", "application/json"), 404,
+              {{"error", "no such endpoint: POST /v2/models/x/bogus"}});
+  expect_body(client.Get("/v2/models/model/infer"), 404, {{"error", "no such endpoint: GET /v2/models/model/infer"}});
+  expect_body(client.Post("/v2", "{}", "application/json"), 404, {{"error", "no such endpoint: POST /v2"}});
+  // A percent-decoded path that is not UTF-8 is echoed with U+FFFD, never thrown on.
+  expect_body(client.Get("/v2/%FF"), 404, {{"error", "no such endpoint: GET /v2/\xEF\xBF\xBD"}});
+  const std::string big(100000, ' ');
+  expect_body(client.Post("/v2/models/model/bogus", big, "application/json"), 413,
+              {{"error", "the request body is larger than 4096 bytes"}});
+  // The service's own API, and paths that only look like /v2, keep FastAPI's shape.
+  expect_body(client.Get("/nope"), 404, {{"detail", "Not Found"}});
+  expect_body(client.Get("/v2foo"), 404, {{"detail", "Not Found"}});
+  expect_body(client.Post("/nope", big, "application/json"), 413,
+              {{"detail", "the request body is larger than 4096 bytes"}});
+}
+
+// As /infer does: an unknown model or version and a saturated engine are refused before the body is read or parsed
+// (a malformed or multipart body would otherwise be a 400), the body discarded as it arrives so that the kept-alive
+// connection stays in sync; the shed requests are counted.
+TEST(KServeLoad, RefusedBeforeTheBodyIsReadOnAConnectionThatStaysUsable) {
+  auto engine = std::make_shared<TinyEngine>(0, /*saturated=*/true);
+  auto metrics = std::make_shared<metrics::Metrics>("cp_model", "test");
+  KServeServer server(ServiceWith(engine), {}, 4 << 20, metrics);
+  auto post = [](const std::string& path, const std::string& type, const std::string& body) {
+    return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + type +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  const std::string not_json = "{\"inputs\": [" + std::string(100000, ' ');
+  const std::string multipart =
+      "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" +
+      std::string(50000, 'x') + "\r\n--b--\r\n";
+  auto expect_error = [](const RawResponse& r, int status, const std::string& fragment) {
+    EXPECT_EQ(r.status, status) << r.head << "\n" << r.body;
+    const json j = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(j.is_object() && j.contains("error") && j["error"].is_string()) << r.body;
+    EXPECT_NE(j["error"].get<std::string>().find(fragment), std::string::npos) << r.body;
+  };
+
+  // Every exchange below on this one connection: five, the most httplib (0.11) serves on one by default.
+  RawConnection conn(server.port());
+  const RawResponse shed = conn.Exchange(post("/v2/models/cp_model/infer", "application/json", not_json));
+  expect_error(shed, 503, "capacity");
+  EXPECT_NE(shed.head.find("\r\nRetry-After: 1"), std::string::npos) << shed.head;
+  expect_error(
+      conn.Exchange(post("/v2/models/cp_model/versions/1/infer", "multipart/form-data; boundary=b", multipart)), 503,
+      "capacity");
+  expect_error(conn.Exchange(post("/v2/models/other/infer", "multipart/form-data; boundary=b", multipart)), 404,
+               "unknown model 'other'");
+  expect_error(conn.Exchange(post("/v2/models/cp_model/versions/2/infer", "application/json", not_json)), 404,
+               "unknown version '2'");
+  EXPECT_EQ(conn.Exchange("GET /v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").status, 200);
+  EXPECT_TRUE(engine->batches().empty());
+  const std::string exposition = metrics->Render();
+  EXPECT_NE(exposition.find("\ncross_pictures_shed_total 2\n"), std::string::npos) << exposition;
 }
 
 }  // namespace
