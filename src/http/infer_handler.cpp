@@ -47,11 +47,8 @@ void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res
   auto deadline = RequestDeadline(req, options_.request_timeout_ms, std::chrono::steady_clock::now());
   // Room for the body in memory before reading it; held until the reply is built.
   auto lease =
-      body_budget_->Reserve(BodyReservation(req, options_.max_body_bytes), deadline.ok() ? *deadline : std::nullopt);
-  if (!lease.ok()) {
-    DiscardBody(req, reader, options_.max_body_bytes);
-    return SendError(res, lease.status());
-  }
+      ReserveBody(*body_budget_, req, reader, options_.max_body_bytes, deadline.ok() ? *deadline : std::nullopt);
+  if (!lease.ok()) return SendError(res, lease.status());
   auto uploads = ReadUploads(req, reader, options_.max_body_bytes);
   if (!uploads.ok()) {
     SendError(res, uploads.status());

@@ -341,6 +341,14 @@ void HandleInfer(const KServeContext& ctx, const httplib::Request& req, httplib:
     DiscardBody(req, reader, ctx.max_body_bytes);
     return SendError(res, s, metrics);
   }
+  // Room for the body in memory before reading it (BodyBudget), held until the reply is built.
+  std::optional<BodyBudget::Lease> lease;
+  if (ctx.body_budget) {
+    auto reserved =
+        ReserveBody(*ctx.body_budget, req, reader, ctx.max_body_bytes, deadline.ok() ? *deadline : std::nullopt);
+    if (!reserved.ok()) return SendError(res, reserved.status(), metrics);
+    lease = std::move(reserved).value();
+  }
   auto body = ReadBody(req, reader, ctx.max_body_bytes);
   if (!body.ok()) {
     if (body.status().code() == StatusCode::kTooLarge) res.set_header("Connection", "close");

@@ -29,7 +29,9 @@
 // discarded, so a kept-alive connection stays usable; an unknown model or
 // version is refused there too) and again before any decoding. Its deadline
 // is request_timeout_ms, lowered by the X-Request-Timeout-Ms header and by
-// Triton's "timeout" request parameter (microseconds); past it, 504.
+// Triton's "timeout" request parameter (microseconds); past it, 504. The
+// body's bytes are reserved from body_budget before it is read, as /infer's
+// (a request waits there for room; its deadline bounds the wait).
 //
 // Errors: {"error": "..."} with the status of HttpStatusFor(); unknown model
 // or version 404; malformed request 400; body beyond max_body_bytes 413;
@@ -44,6 +46,7 @@
 #include <memory>
 #include <string>
 
+#include "http/body_budget.h"
 #include "metrics/metrics.h"
 #include "service/classification_service.h"
 
@@ -62,6 +65,7 @@ struct KServeContext {
   std::uint64_t max_body_bytes = 20ull << 20;
   int request_timeout_ms = 0;                 // REQUEST_TIMEOUT_MS; 0 = none
   std::shared_ptr<metrics::Metrics> metrics;  // may be null
+  std::shared_ptr<BodyBudget> body_budget;    // memory for request bodies (shared with /infer); null: no limit
 };
 
 void RegisterKServeRoutes(httplib::Server& server, KServeContext ctx);

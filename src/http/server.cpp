@@ -138,8 +138,8 @@ void HttpServer::RegisterRoutes() {
   s.Post("/infer", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     HandleInfer(req, res, reader);
   });
-  RegisterKServeRoutes(
-      s, {service_, options_.model_name, ready_, options_.max_body_bytes, options_.request_timeout_ms, metrics_});
+  RegisterKServeRoutes(s, {service_, options_.model_name, ready_, options_.max_body_bytes, options_.request_timeout_ms,
+                           metrics_, body_budget_});
   if (metrics_) {
     s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");

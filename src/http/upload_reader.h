@@ -7,10 +7,12 @@
 #include <httplib.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "http/body_budget.h"
 
 namespace cp::http {
 
@@ -31,6 +33,13 @@ Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httpl
 // when none is declared (chunked), 0 when the declared length is over the
 // limit (such a body is refused without being read).
 std::uint64_t BodyReservation(const httplib::Request& req, std::uint64_t max_body_bytes);
+
+// Reserves room for req's body (BodyReservation) in `budget`, waiting at most
+// until `deadline`. On failure (kDeadlineExceeded) the body has been
+// discarded (DiscardBody), so the caller can answer on a usable connection.
+Result<BodyBudget::Lease> ReserveBody(BodyBudget& budget, const httplib::Request& req,
+                                      const httplib::ContentReader& reader, std::uint64_t max_body_bytes,
+                                      std::optional<BodyBudget::Clock::time_point> deadline);
 
 // Reads the body and throws it away as it arrives (nothing kept), at most max_body_bytes: lets a refused request be
 // answered on a connection that stays usable.

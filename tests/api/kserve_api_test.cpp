@@ -83,7 +83,8 @@ class TinyEngine : public model::InferenceEngine {
 class KServeServer {
  public:
   KServeServer(std::shared_ptr<const service::ClassificationService> svc, std::function<bool()> ready,
-               std::uint64_t max_body = 4 << 20, std::shared_ptr<metrics::Metrics> metrics = nullptr) {
+               std::uint64_t max_body = 4 << 20, std::shared_ptr<metrics::Metrics> metrics = nullptr,
+               std::shared_ptr<http::BodyBudget> body_budget = nullptr) {
     server_.set_payload_max_length(max_body);
     http::KServeContext ctx;
     ctx.service = std::move(svc);
@@ -91,6 +92,7 @@ class KServeServer {
     ctx.ready = std::move(ready);
     ctx.max_body_bytes = max_body;
     ctx.metrics = std::move(metrics);
+    ctx.body_budget = std::move(body_budget);
     http::RegisterKServeRoutes(server_, std::move(ctx));
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ <= 0) throw std::runtime_error("cannot bind");
@@ -503,6 +505,26 @@ TEST(KServeLoad, DeadlinesReachTheEngine) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400) << r->body;
   EXPECT_NE(json::parse(r->body)["error"].get<std::string>().find("X-Request-Timeout-Ms"), std::string::npos);
+}
+
+TEST(KServeLoad, BodyWaitsForRoomInTheBudgetBoundedByItsDeadline) {
+  auto engine = std::make_shared<TinyEngine>(0);
+  auto budget = std::make_shared<http::BodyBudget>(1000);
+  KServeServer server(ServiceWith(engine), {}, 4 << 20, nullptr, budget);
+  auto client = server.Client();
+  auto held = budget->Reserve(1000, std::nullopt);  // as if other uploads held all of it
+  ASSERT_TRUE(held.ok());
+  auto late = client.Post("/v2/models/cp_model/infer", {{"X-Request-Timeout-Ms", "200"}}, TinyRequest(1).dump(),
+                          "application/json");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 504) << late->body;
+  EXPECT_NE(json::parse(late->body)["error"].get<std::string>().find("memory"), std::string::npos) << late->body;
+  EXPECT_TRUE(engine->batches().empty());
+  { auto released = std::move(held).value(); }
+  auto ok = client.Post("/v2/models/cp_model/infer", TinyRequest(1).dump(), "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(budget->in_use(), 0u);
 }
 
 TEST(KServeWiring, HttpServerServesTheKServeRoutes) {
