@@ -71,10 +71,14 @@ Result<Started> StartService(const config::Config& cfg, bool serving, metrics::M
   if (metrics != nullptr) {
     metrics->SetModelLoaded(s.model_loaded(), started.load_seconds);
     if (started.scheduler) {
-      std::weak_ptr<batching::Scheduler> weak = started.scheduler;
-      metrics->SetQueueDepthSource([weak] {
-        auto sched = weak.lock();
-        return sched ? static_cast<double>(sched->queue_depth()) : 0.0;
+      // Waiting for the model: in line for a place (not decoded yet) plus
+      // decoded and in the scheduler's queue.
+      std::weak_ptr<batching::Scheduler> weak_sched = started.scheduler;
+      std::weak_ptr<const service::ClassificationService> weak_svc = started.service;
+      metrics->SetQueueDepthSource([weak_sched, weak_svc] {
+        auto sched = weak_sched.lock();
+        auto svc = weak_svc.lock();
+        return static_cast<double>((sched ? sched->queue_depth() : 0) + (svc ? svc->waiting() : 0));
       });
     }
   }

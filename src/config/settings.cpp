@@ -28,7 +28,8 @@ constexpr std::array kSettings = {
     SettingSpec{"MAX_QUEUE_DELAY_US", "1000",
                 "How long a busy scheduler waits to fill a batch (microseconds); an idle one runs at once."},
     SettingSpec{"MAX_QUEUE", "64",
-                "Requests waiting for the model; beyond it requests are refused at once with 503 and Retry-After."},
+                "Requests waiting for the model (undecoded until a few places ahead of it); beyond it requests are "
+                "refused at once with 503 and Retry-After."},
     SettingSpec{"MODEL_RUNNERS", "2", "Model runs in parallel (each with NUM_THREADS threads in one shared session)."},
     SettingSpec{"REQUEST_TIMEOUT_MS", "0",
                 "Deadline per request (0 = none); a request still queued when it expires gets 504. The "

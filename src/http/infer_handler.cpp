@@ -40,7 +40,7 @@ void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res
   } in_flight(metrics_.get());
   // Shed before decoding anything: a full queue answers 503 at once,
   // discarding the upload as it arrives.
-  if (service_->model_loaded() && service_->engine()->Saturated()) {
+  if (service_->model_loaded() && service_->Saturated()) {
     DiscardBody(req, reader, options_.max_body_bytes);
     return SendError(res, Overloaded("the server is at capacity; retry later"));
   }

@@ -176,6 +176,9 @@ Result<Logits> InferImages(const service::ClassificationService& svc, model::Inf
     return InvalidArgument("input '" + in.name + "' has " + std::to_string(images->size()) + " elements; shape " +
                            kserve::ShapeText(in.shape) + " needs " + std::to_string(batch));
   }
+  // Places before decoding (see ClassificationService::Admit), held until the last chunk has run.
+  auto places = svc.Admit(batch, deadline);
+  if (!places.ok()) return places.status();
   const std::size_t image_size = engine.info().image_size();
   return RunChunked(engine, batch, deadline, [&](std::size_t first, std::size_t count, std::span<float> out) {
     for (std::size_t i = 0; i < count; ++i) {
@@ -260,7 +263,7 @@ Result<kserve::InferResponse> RunInfer(const KServeContext& ctx, const kserve::I
   if (Status s = CheckOutputs(req, *svc.model_info()); !s.ok()) return s;
   const kserve::InputTensor& in = req.inputs.front();
   const std::shared_ptr<model::InferenceEngine> engine = svc.engine();
-  if (engine->Saturated()) return Overloaded("the server is at capacity; retry later");
+  if (svc.Saturated()) return Overloaded("the server is at capacity; retry later");
   auto logits = in.datatype == "BYTES" ? InferImages(svc, *engine, in, deadline, ctx.metrics.get())
                                        : InferTensor(*engine, in, deadline);
   if (!logits.ok()) return logits.status();
@@ -314,7 +317,7 @@ Result<std::string> ReadBody(const httplib::Request& req, const httplib::Content
 // checks saturation again: the queue can fill while a body is read.
 Status RefuseUnread(const KServeContext& ctx, const httplib::Request& req) {
   if (Status s = CheckModel(ctx, req); !s.ok()) return s;
-  if (ctx.service->model_loaded() && ctx.service->engine()->Saturated()) {
+  if (ctx.service->model_loaded() && ctx.service->Saturated()) {
     return Overloaded("the server is at capacity; retry later");
   }
   return Status::Ok();
@@ -341,8 +344,8 @@ void HandleInfer(const KServeContext& ctx, const httplib::Request& req, httplib:
     DiscardBody(req, reader, ctx.max_body_bytes);
     return SendError(res, s, metrics);
   }
-  // Room for the body in memory before reading it (BodyBudget), held until the reply is built.
-  std::optional<BodyBudget::Lease> lease;
+  // Room for the body in memory before reading it (Budget), held until the reply is built.
+  std::optional<Budget::Lease> lease;
   if (ctx.body_budget) {
     auto reserved =
         ReserveBody(*ctx.body_budget, req, reader, ctx.max_body_bytes, deadline.ok() ? *deadline : std::nullopt);

@@ -46,7 +46,7 @@
 #include <memory>
 #include <string>
 
-#include "http/body_budget.h"
+#include "common/budget.h"
 #include "metrics/metrics.h"
 #include "service/classification_service.h"
 
@@ -65,7 +65,7 @@ struct KServeContext {
   std::uint64_t max_body_bytes = 20ull << 20;
   int request_timeout_ms = 0;                 // REQUEST_TIMEOUT_MS; 0 = none
   std::shared_ptr<metrics::Metrics> metrics;  // may be null
-  std::shared_ptr<BodyBudget> body_budget;    // memory for request bodies (shared with /infer); null: no limit
+  std::shared_ptr<Budget> body_budget;        // memory for request bodies (shared with /infer); null: no limit
 };
 
 void RegisterKServeRoutes(httplib::Server& server, KServeContext ctx);

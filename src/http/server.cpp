@@ -45,10 +45,10 @@ HttpServer::HttpServer(std::shared_ptr<const service::ClassificationService> ser
       options_(std::move(options)),
       metrics_(std::move(metrics)),
       ready_(std::move(ready)),
-      body_budget_(std::make_shared<BodyBudget>(options_.max_body_bytes_in_flight,
-                                                [m = metrics_](double delta) {
-                                                  if (m) m->AddBodyBytesInFlight(delta);
-                                                })),
+      body_budget_(std::make_shared<Budget>(options_.max_body_bytes_in_flight, "memory to receive its body",
+                                            [m = metrics_](double delta) {
+                                              if (m) m->AddBodyBytesInFlight(delta);
+                                            })),
       server_(std::make_unique<httplib::Server>()) {
   const auto threads = static_cast<std::size_t>(options_.threads);
   const auto pending = static_cast<std::size_t>(options_.max_pending_connections);

@@ -16,8 +16,8 @@
 #include <memory>
 #include <string>
 
+#include "common/budget.h"
 #include "common/status.h"
-#include "http/body_budget.h"
 #include "metrics/metrics.h"
 #include "service/classification_service.h"
 
@@ -38,7 +38,7 @@ struct HttpServerOptions {
   int read_timeout_s = 10;
   int keep_alive_timeout_s = 5;
   std::uint64_t max_body_bytes = 20ull << 20;
-  std::uint64_t max_body_bytes_in_flight = 32ull << 20;  // see BodyBudget; 0 = no limit
+  std::uint64_t max_body_bytes_in_flight = 32ull << 20;  // see Budget; 0 = no limit
   std::string model_name = "model";
   int request_timeout_ms = 0;  // REQUEST_TIMEOUT_MS; 0 = none
 };
@@ -75,7 +75,7 @@ class HttpServer {
   HttpServerOptions options_;
   std::shared_ptr<metrics::Metrics> metrics_;
   std::function<bool()> ready_;
-  std::shared_ptr<BodyBudget> body_budget_;  // shared with the KServe routes
+  std::shared_ptr<Budget> body_budget_;  // shared with the KServe routes
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
 };

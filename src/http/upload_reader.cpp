@@ -93,9 +93,8 @@ void DiscardBody(const httplib::Request& req, const httplib::ContentReader& read
   }
 }
 
-Result<BodyBudget::Lease> ReserveBody(BodyBudget& budget, const httplib::Request& req,
-                                      const httplib::ContentReader& reader, std::uint64_t max_body_bytes,
-                                      std::optional<BodyBudget::Clock::time_point> deadline) {
+Result<Budget::Lease> ReserveBody(Budget& budget, const httplib::Request& req, const httplib::ContentReader& reader,
+                                  std::uint64_t max_body_bytes, std::optional<Budget::Clock::time_point> deadline) {
   auto lease = budget.Reserve(BodyReservation(req, max_body_bytes), deadline);
   if (!lease.ok()) DiscardBody(req, reader, max_body_bytes);
   return lease;

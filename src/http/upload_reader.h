@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "common/budget.h"
 #include "common/status.h"
-#include "http/body_budget.h"
 
 namespace cp::http {
 
@@ -29,7 +29,7 @@ Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httpl
                                         std::uint64_t max_body_bytes);
 
 // The bytes a request's body will hold in memory, to reserve from the
-// BodyBudget before reading it: the declared Content-Length, max_body_bytes
+// Budget before reading it: the declared Content-Length, max_body_bytes
 // when none is declared (chunked), 0 when the declared length is over the
 // limit (such a body is refused without being read).
 std::uint64_t BodyReservation(const httplib::Request& req, std::uint64_t max_body_bytes);
@@ -37,9 +37,8 @@ std::uint64_t BodyReservation(const httplib::Request& req, std::uint64_t max_bod
 // Reserves room for req's body (BodyReservation) in `budget`, waiting at most
 // until `deadline`. On failure (kDeadlineExceeded) the body has been
 // discarded (DiscardBody), so the caller can answer on a usable connection.
-Result<BodyBudget::Lease> ReserveBody(BodyBudget& budget, const httplib::Request& req,
-                                      const httplib::ContentReader& reader, std::uint64_t max_body_bytes,
-                                      std::optional<BodyBudget::Clock::time_point> deadline);
+Result<Budget::Lease> ReserveBody(Budget& budget, const httplib::Request& req, const httplib::ContentReader& reader,
+                                  std::uint64_t max_body_bytes, std::optional<Budget::Clock::time_point> deadline);
 
 // Reads the body and throws it away as it arrives (nothing kept), at most max_body_bytes: lets a refused request be
 // answered on a connection that stays usable.

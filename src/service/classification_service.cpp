@@ -28,7 +28,8 @@ ClassificationService::ClassificationService(std::shared_ptr<model::InferenceEng
       labels_(std::move(labels)),
       options_(options),
       load_error_(std::move(load_error)),
-      decode_slots_(std::make_unique<std::counting_semaphore<>>(std::max(1, options.decode_concurrency))) {
+      decode_slots_(std::make_unique<std::counting_semaphore<>>(std::max(1, options.decode_concurrency))),
+      model_places_(std::make_unique<Budget>(options.prepared_ahead, "a place in the queue for the model")) {
   if (engine_) {
     const model::ModelInfo& mi = engine_->info();
     spec_.width = mi.width;
@@ -80,6 +81,26 @@ Status ClassificationService::PrepareTensor(const ImageInput& input, std::span<f
   return s;
 }
 
+bool ClassificationService::Saturated() const {
+  if (!engine_) return false;
+  return (options_.max_waiting > 0 && waiting_.load() >= options_.max_waiting) || engine_->Saturated();
+}
+
+Result<Budget::Lease> ClassificationService::Admit(
+    std::size_t images, std::optional<std::chrono::steady_clock::time_point> deadline) const {
+  struct InLine {
+    std::atomic<std::size_t>& n;
+    ~InLine() { --n; }
+  };
+  // Counted before the check, so concurrent arrivals cannot all slip in.
+  const std::size_t ahead = waiting_++;
+  InLine in_line{waiting_};
+  if (options_.max_waiting > 0 && ahead >= options_.max_waiting) {
+    return Overloaded("the server is at capacity; retry later");
+  }
+  return model_places_->Reserve(images, deadline);
+}
+
 std::vector<Prediction> ClassificationService::Rank(std::span<const float> logits, std::size_t top_k) const {
   const std::vector<float> probs = model::Softmax(logits);
   std::vector<Prediction> out;
@@ -108,6 +129,8 @@ std::vector<Result<Classification>> ClassificationService::ClassifyMany(std::spa
   if (engine_->Saturated()) return fail_all(Overloaded("the server is at capacity; retry later"));
   const auto deadline = inputs.empty() ? std::nullopt : inputs.front().deadline;
   if (deadline && start >= *deadline) return fail_all(DeadlineExceeded("the request deadline expired"));
+  auto places = Admit(inputs.size(), deadline);  // held until the results are ranked
+  if (!places.ok()) return fail_all(places.status());
 
   const std::size_t image_size = engine_->info().image_size();
   std::vector<float> tensor(inputs.size() * image_size);

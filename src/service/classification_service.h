@@ -4,9 +4,19 @@
 //
 // Thread-safety: Classify may be called from any number of threads at once.
 // Decode and preprocess run on the calling thread; the engine decides where
-// inference runs. All members are immutable after construction.
+// inference runs. All members are immutable after construction except the
+// admission state (model_places_, a Budget with its own lock, and the atomic
+// waiting_ count) and the decode semaphore.
+//
+// Admission (serving): a request takes one place per image among
+// prepared_ahead before it decodes anything and keeps it until its inference
+// is done. Without a free place it waits in line (FIFO) holding only its
+// encoded bytes, so preprocessed tensors (600 KB each for 224x224) exist only
+// for the few images about to run, however many requests wait; at most
+// max_waiting requests wait, beyond that kOverloaded at once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -16,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/budget.h"
 #include "common/status.h"
 #include "image/preprocess.h"
 #include "model/engine.h"
@@ -32,6 +43,12 @@ struct ServiceOptions {
   // Decodes running at once (each may hold a frame of up to max_image_pixels);
   // more wait. Bounds decoded-frame memory under any load.
   int decode_concurrency = 2;
+  // Images decoded and waiting for, or in, the model at once (0 = no limit):
+  // see Admission above. BuildService sets MODEL_RUNNERS x MAX_BATCH_SIZE +
+  // DECODE_CONCURRENCY, enough to keep every runner fed.
+  std::size_t prepared_ahead = 0;
+  // Requests waiting for a place at most (MAX_QUEUE; 0 = no limit).
+  std::size_t max_waiting = 0;
 };
 
 struct ImageInput {
@@ -89,6 +106,16 @@ class ClassificationService {
   // one image. The inputs share the first input's deadline.
   std::vector<Result<Classification>> ClassifyMany(std::span<const ImageInput> inputs, std::optional<int> top_k) const;
 
+  // True when a new request would be refused kOverloaded: the line for a
+  // place is full (max_waiting) or the engine itself is saturated.
+  bool Saturated() const;
+  // Requests waiting for a place.
+  std::size_t waiting() const { return waiting_.load(); }
+  // Places for `images` images (at most prepared_ahead), taken before
+  // decoding them and held (the lease) until their inference is done.
+  // kOverloaded when max_waiting requests already wait; kDeadlineExceeded
+  // when the deadline passes while waiting.
+  Result<Budget::Lease> Admit(std::size_t images, std::optional<std::chrono::steady_clock::time_point> deadline) const;
   // Decode + preprocess only: fills `tensor` (model_info()->image_size()).
   Status PrepareTensor(const ImageInput& input, std::span<float> tensor, Timings& timings, int& width,
                        int& height) const;
@@ -104,6 +131,8 @@ class ClassificationService {
   image::PreprocessSpec spec_;
   // Slots for decode + preprocess (ServiceOptions::decode_concurrency).
   std::unique_ptr<std::counting_semaphore<>> decode_slots_;
+  std::unique_ptr<Budget> model_places_;         // ServiceOptions::prepared_ahead
+  mutable std::atomic<std::size_t> waiting_{0};  // requests in Admit
 };
 
 }  // namespace cp::service

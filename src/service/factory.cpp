@@ -1,5 +1,6 @@
 #include "service/factory.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "model/labels.h"
@@ -17,6 +18,9 @@ Result<std::shared_ptr<ClassificationService>> BuildService(const config::Config
   options.max_image_pixels = config.max_image_pixels;
   options.scaled_decode = config.scaled_decode;
   options.decode_concurrency = config.decode_concurrency;
+  options.prepared_ahead = static_cast<std::size_t>(
+      std::max(1, config.model_runners) * std::max(1, config.max_batch_size) + std::max(1, config.decode_concurrency));
+  options.max_waiting = static_cast<std::size_t>(config.max_queue);
 
   model::OrtEngineOptions eo;
   eo.intra_op_threads = config.num_threads;

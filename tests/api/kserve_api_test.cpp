@@ -84,7 +84,7 @@ class KServeServer {
  public:
   KServeServer(std::shared_ptr<const service::ClassificationService> svc, std::function<bool()> ready,
                std::uint64_t max_body = 4 << 20, std::shared_ptr<metrics::Metrics> metrics = nullptr,
-               std::shared_ptr<http::BodyBudget> body_budget = nullptr) {
+               std::shared_ptr<Budget> body_budget = nullptr) {
     server_.set_payload_max_length(max_body);
     http::KServeContext ctx;
     ctx.service = std::move(svc);
@@ -509,7 +509,7 @@ TEST(KServeLoad, DeadlinesReachTheEngine) {
 
 TEST(KServeLoad, BodyWaitsForRoomInTheBudgetBoundedByItsDeadline) {
   auto engine = std::make_shared<TinyEngine>(0);
-  auto budget = std::make_shared<http::BodyBudget>(1000);
+  auto budget = std::make_shared<Budget>(1000, "memory to receive its body");
   KServeServer server(ServiceWith(engine), {}, 4 << 20, nullptr, budget);
   auto client = server.Client();
   auto held = budget->Reserve(1000, std::nullopt);  // as if other uploads held all of it

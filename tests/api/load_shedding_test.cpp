@@ -151,5 +151,74 @@ TEST_F(UploadMemory, DeadlineBoundsTheWaitWith504AndTheConnectionStaysUsable) {
   EXPECT_EQ(again->status, 200);  // the budget came back
 }
 
+// Admission in the service itself (no HTTP): places for the model are taken
+// before decoding, so requests beyond them wait undecoded, in a bounded line.
+struct AdmissionRig {
+  explicit AdmissionRig(std::size_t places, std::size_t max_waiting) {
+    batching::SchedulerOptions o;
+    o.max_queue = 64;
+    o.runners = 1;
+    o.max_batch_size = 1;  // one request per run, so the queue depth counts requests
+    scheduler = std::make_shared<batching::Scheduler>(engine, o);
+    service::ServiceOptions so;
+    so.prepared_ahead = places;
+    so.max_waiting = max_waiting;
+    svc = std::make_shared<service::ClassificationService>(scheduler, test::NumberedLabels(4), so);
+  }
+  ~AdmissionRig() { engine->Open(); }
+  std::future<Result<service::Classification>> ClassifyAsync(
+      std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt) {
+    return std::async(std::launch::async, [this, deadline] { return svc->Classify({jpeg, {}, deadline}, 1); });
+  }
+  template <typename Pred>
+  static bool Eventually(Pred pred) {
+    for (int i = 0; i < 5000 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return pred();
+  }
+  std::shared_ptr<test::SlowEngine> engine = std::make_shared<test::SlowEngine>();
+  std::shared_ptr<batching::Scheduler> scheduler;
+  std::shared_ptr<service::ClassificationService> svc;
+  std::string jpeg = test::ReadFile(test::DataPath("rb_baseline.jpg"));
+};
+
+TEST(Admission, RequestsBeyondThePlacesWaitUndecodedInABoundedLine) {
+  AdmissionRig rig(/*places=*/2, /*max_waiting=*/2);
+  rig.engine->Close();
+  auto a = rig.ClassifyAsync();
+  auto b = rig.ClassifyAsync();
+  ASSERT_TRUE(rig.engine->WaitEntered(1));
+  ASSERT_TRUE(AdmissionRig::Eventually([&] { return rig.scheduler->queue_depth() == 1; }));  // b: decoded, queued
+  auto c = rig.ClassifyAsync();
+  auto d = rig.ClassifyAsync();
+  ASSERT_TRUE(AdmissionRig::Eventually([&] { return rig.svc->waiting() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(rig.scheduler->queue_depth(), 1u);  // c and d were not decoded: no tensor exists for them
+  EXPECT_TRUE(rig.svc->Saturated());
+  auto e = rig.svc->Classify({rig.jpeg, {}, {}}, 1);  // the line is full
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), StatusCode::kOverloaded);
+  rig.engine->Open();
+  for (auto* f : {&a, &b, &c, &d}) {
+    auto r = f->get();
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+  }
+  EXPECT_EQ(rig.engine->batches().size(), 4u);
+  EXPECT_FALSE(rig.svc->Saturated());
+}
+
+TEST(Admission, DeadlineWhileWaitingForAPlaceIs504WithoutDecoding) {
+  AdmissionRig rig(/*places=*/1, /*max_waiting=*/8);
+  rig.engine->Close();
+  auto a = rig.ClassifyAsync();
+  ASSERT_TRUE(rig.engine->WaitEntered(1));
+  auto late = rig.svc->Classify({rig.jpeg, {}, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)}, 1);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_NE(late.status().message().find("place"), std::string::npos) << late.status().message();
+  EXPECT_EQ(rig.svc->waiting(), 0u);
+  rig.engine->Open();
+  EXPECT_TRUE(a.get().ok());
+}
+
 }  // namespace
 }  // namespace cp

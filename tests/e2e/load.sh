@@ -54,12 +54,16 @@ start MODEL_RUNNERS=1 MAX_BATCH_SIZE=1
 export URL
 seq 24 | xargs -P 24 -I{} bash -c post > "$WORK/drain.txt" &
 CLIENTS=$!
-for _ in $(seq 200); do
-  depth=$(curl -s "$URL/metrics" | sed -n 's/^cross_pictures_queue_depth \([0-9]*\).*/\1/p')
-  [ "${depth:-0}" -ge 10 ] && break
+# SIGTERM once all 24 are being served (accepted, read) and most of them wait
+# for the model: the ones still waiting for a connection would be refused.
+for _ in $(seq 500); do
+  m=$(curl -s "$URL/metrics")
+  depth=$(sed -n 's/^cross_pictures_queue_depth \([0-9]*\).*/\1/p' <<< "$m")
+  flight=$(sed -n 's/^cross_pictures_requests_in_flight \([0-9]*\).*/\1/p' <<< "$m")
+  [ "${flight:-0}" -ge 24 ] && [ "${depth:-0}" -ge 20 ] && break
   sleep 0.02
 done
-echo "drain: SIGTERM with ${depth:-0} requests queued"
+echo "drain: SIGTERM with ${flight:-0} requests in flight, ${depth:-0} of them waiting for the model"
 kill -TERM $PID
 wait $PID || fail "exit status $? after SIGTERM"
 PID=
