@@ -212,8 +212,9 @@ def main():
     if rss:
         w("## Server memory (the (c) server process, /proc/PID/status)")
         w("")
-        w("| model | model file MB | RSS after start MB | peak RSS (VmHWM) after (c) MB | budget = model + 200 MB | peak / budget |")
-        w("| --- | ---: | ---: | ---: | ---: | ---: |")
+        w("| model | model file MB | RSS after start MB | peak RSS (VmHWM) after (c) MB | budget = model + 200 MB | peak / budget "
+          "| VmHWM after each repetition's highest concurrency, MB (flat = no growth across runs) |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
         for m in models:
             if m not in rss:
                 continue
@@ -223,7 +224,14 @@ def main():
             peak_mb = (num(en, "vmhwm_kb") or 0) / 1024
             budget = mb + 200
             budget_rows[m] = (peak_mb, budget)
-            w(f"| {m} | {fmt(mb)} | {fmt(start_mb)} | {fmt(peak_mb)} | {fmt(budget)} | {fmt(ratio(peak_mb, budget), 2)} |")
+            steps = [r for r in by["http"] if r.get("name") == m and num(r, "vmhwm_kb")]
+            top = max((int(num(r, "conc")) for r in steps), default=0)
+            series = []
+            for img in dict.fromkeys(r.get("image") for r in steps):
+                hw = [fmt(num(r, "vmhwm_kb") / 1024, 0) for r in steps if r.get("image") == img and int(num(r, "conc")) == top]
+                series.append(f"{img}: " + " / ".join(hw))
+            w(f"| {m} | {fmt(mb)} | {fmt(start_mb)} | {fmt(peak_mb)} | {fmt(budget)} | {fmt(ratio(peak_mb, budget), 2)} "
+              f"| c={top}: {'; '.join(series)} |")
         w("")
 
     # (d) overload
