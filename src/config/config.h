@@ -23,7 +23,7 @@ struct Config {
   int num_threads = 0;  // resolved: never 0 after Resolve()
   std::uint64_t max_image_pixels = 40'000'000;
   std::uint64_t max_body_bytes = 20ull << 20;
-  std::uint64_t max_body_bytes_in_flight = 32ull << 20;  // 0 = no limit
+  std::uint64_t max_body_bytes_in_flight = 16ull << 20;  // 0 = no limit
   int max_batch_size = 1;
   int max_queue_delay_us = 1000;
   int max_queue = 64;

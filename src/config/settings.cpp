@@ -19,8 +19,9 @@ constexpr std::array kSettings = {
                 "Largest decoded image (width x height); larger is refused with 413 before decoding."},
     SettingSpec{"MAX_BODY_BYTES", "20971520",
                 "Largest request body (20 MiB); larger is refused with 413 without reading it."},
-    SettingSpec{"MAX_BODY_BYTES_IN_FLIGHT", "33554432",
-                "Request-body bytes held in memory at once across all connections (32 MiB; 0 = no limit); a request "
+    SettingSpec{"MAX_BODY_BYTES_IN_FLIGHT", "16777216",
+                "Request-body bytes held in memory at once across all connections (16 MiB; 0 = no limit; a larger "
+                "body waits until it has all of it); a request "
                 "waits for room before its body is read."},
     SettingSpec{"MAX_BATCH_SIZE", "1",
                 "Most images the scheduler puts in one model run (measured: batching does not raise throughput on this "

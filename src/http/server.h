@@ -38,7 +38,7 @@ struct HttpServerOptions {
   int read_timeout_s = 10;
   int keep_alive_timeout_s = 5;
   std::uint64_t max_body_bytes = 20ull << 20;
-  std::uint64_t max_body_bytes_in_flight = 32ull << 20;  // see Budget; 0 = no limit
+  std::uint64_t max_body_bytes_in_flight = 16ull << 20;  // see Budget; 0 = no limit
   std::string model_name = "model";
   int request_timeout_ms = 0;  // REQUEST_TIMEOUT_MS; 0 = none
 };
