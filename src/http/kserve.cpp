@@ -286,7 +286,12 @@ bool DeclaredTooLarge(const httplib::Request& req, std::uint64_t max_body_bytes)
 Result<std::string> ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
                              std::uint64_t max_body_bytes) {
   const Status too_large = TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
-  if (DeclaredTooLarge(req, max_body_bytes)) return too_large;
+  if (DeclaredTooLarge(req, max_body_bytes)) {
+    // The library skips such a body unread once we ask for it; not asking
+    // would leave it on a kept-alive connection, to be parsed as a request.
+    DiscardBody(req, reader, max_body_bytes);
+    return too_large;
+  }
   std::string body;
   std::uint64_t received = 0;
   auto receive = [&](const char* data, std::size_t n) {

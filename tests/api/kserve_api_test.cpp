@@ -440,6 +440,19 @@ TEST(KServeLimits, OversizedBodyIs413) {
   EXPECT_EQ(live->status, 200);
 }
 
+TEST(KServeLimits, OversizedBodyIsSkippedSoTheConnectionStaysUsable) {
+  KServeServer server(ServiceWith(std::make_shared<test::FakeEngine>(std::vector<float>(10, 0.0f))), {}, 4096);
+  RawConnection conn(server.port());
+  const std::string body(100000, ' ');
+  auto big = conn.Exchange(
+      "POST /v2/models/cp_model/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(big.status, 413) << big.head;
+  auto live = conn.Exchange("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(live.status, 200) << live.head << live.body;
+}
+
 TEST(KServeModel, NotLoadedAnswers503) {
   auto svc = std::make_shared<service::ClassificationService>(nullptr, test::NumberedLabels(10),
                                                               service::ServiceOptions{}, "corrupt model");
