@@ -49,7 +49,7 @@ void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res
   auto lease =
       ReserveBody(*body_budget_, req, reader, options_.max_body_bytes, deadline.ok() ? *deadline : std::nullopt);
   if (!lease.ok()) return SendError(res, lease.status());
-  auto uploads = ReadUploads(req, reader, options_.max_body_bytes);
+  auto uploads = ReadUploads(req, reader, options_.max_body_bytes, service::kMaxImagesPerRequest);
   if (!uploads.ok()) {
     SendError(res, uploads.status());
     if (uploads.status().code() == StatusCode::kTooLarge) res.set_header("Connection", "close");

@@ -56,7 +56,7 @@ class Server;
 
 namespace cp::http {
 
-inline constexpr std::size_t kMaxImagesPerRequest = 256;
+using service::kMaxImagesPerRequest;
 
 struct KServeContext {
   std::shared_ptr<const service::ClassificationService> service;

@@ -45,7 +45,7 @@ json OpenApiJson(const std::string& model_name) {
       {"description",
        "Send the image as multipart/form-data in a field named `file` or `image`, or as the raw body with an "
        "image/* Content-Type. Several `file`/`image` parts give `{\"results\": [...]}`, one entry per image in "
-       "order, each with its predictions or its own `detail` and `status`."},
+       "order, each with its predictions or its own `detail` and `status` (at most 256 images per request)."},
       {"operationId", "infer"},
       {"parameters", json::array({{{"name", "top_k"},
                                    {"in", "query"},

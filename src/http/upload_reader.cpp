@@ -13,7 +13,7 @@ std::uint64_t BodyReservation(const httplib::Request& req, std::uint64_t max_bod
 }
 
 Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httplib::ContentReader& reader,
-                                        std::uint64_t max_body_bytes) {
+                                        std::uint64_t max_body_bytes, std::size_t max_images) {
   std::vector<Upload> uploads;
   std::uint64_t received = 0;
   // A declared length beyond the limit: the library discards the body
@@ -32,10 +32,11 @@ Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httpl
   };
 
   if (req.is_multipart_form_data()) {
-    bool keep = false;  // is the current part an image field?
+    bool keep = false;       // is the current part an image field to keep?
+    std::size_t images = 0;  // image fields seen, kept or not
     const bool ok = reader(
         [&](const httplib::MultipartFormData& part) {
-          keep = IsImageField(part.name);
+          keep = IsImageField(part.name) && ++images <= max_images;
           if (keep) {
             uploads.push_back({part.filename, part.content_type, {}});
             // Only the first image: reserving the rest for every part of a
@@ -51,6 +52,9 @@ Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httpl
         });
     if (too_large) return TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
     if (!ok) return InvalidArgument("malformed multipart/form-data body");
+    if (images > max_images) {
+      return InvalidArgument(std::to_string(images) + " images in one request: at most " + std::to_string(max_images));
+    }
     if (uploads.empty()) {
       return InvalidArgument("no image: send it in a multipart/form-data field named 'file' or 'image'");
     }

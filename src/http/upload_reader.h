@@ -23,10 +23,11 @@ struct Upload {
 };
 
 // Errors: kInvalidArgument (no image field / empty body / malformed
-// multipart), kUnsupportedMediaType (raw body of a non-image type),
+// multipart / more than max_images image parts: the extra parts are read
+// through, not kept), kUnsupportedMediaType (raw body of a non-image type),
 // kTooLarge (more than max_body_bytes arrived).
 Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httplib::ContentReader& reader,
-                                        std::uint64_t max_body_bytes);
+                                        std::uint64_t max_body_bytes, std::size_t max_images);
 
 // The bytes a request's body will hold in memory, to reserve from the
 // Budget before reading it: the declared Content-Length, max_body_bytes

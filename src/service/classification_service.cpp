@@ -129,21 +129,40 @@ std::vector<Result<Classification>> ClassificationService::ClassifyMany(std::spa
   if (engine_->Saturated()) return fail_all(Overloaded("the server is at capacity; retry later"));
   const auto deadline = inputs.empty() ? std::nullopt : inputs.front().deadline;
   if (deadline && start >= *deadline) return fail_all(DeadlineExceeded("the request deadline expired"));
-  auto places = Admit(inputs.size(), deadline);  // held until the results are ranked
-  if (!places.ok()) return fail_all(places.status());
-
-  const std::size_t image_size = engine_->info().image_size();
-  std::vector<float> tensor(inputs.size() * image_size);
-  std::vector<std::size_t> ok;  // indices of decodable inputs, in order
   out.reserve(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
+  const std::size_t chunk = ChunkSize();
+  for (std::size_t first = 0; first < inputs.size(); first += chunk) {
+    ClassifyChunk(inputs.subspan(first, std::min(chunk, inputs.size() - first)), static_cast<std::size_t>(k), deadline,
+                  start, out);
+  }
+  return out;
+}
+
+std::size_t ClassificationService::ChunkSize() const {
+  std::size_t chunk = options_.prepared_ahead > 0 ? options_.prepared_ahead : 8;
+  if (const std::size_t model_limit = engine_->info().max_batch; model_limit > 0) chunk = std::min(chunk, model_limit);
+  return std::max<std::size_t>(1, chunk);
+}
+
+void ClassificationService::ClassifyChunk(std::span<const ImageInput> part, std::size_t top_k,
+                                          std::optional<Clock::time_point> deadline, Clock::time_point start,
+                                          std::vector<Result<Classification>>& out) const {
+  auto places = Admit(part.size(), deadline);  // held until the results are ranked
+  if (!places.ok()) {
+    out.insert(out.end(), part.size(), Result<Classification>(places.status()));
+    return;
+  }
+  const std::size_t image_size = engine_->info().image_size();
+  std::vector<float> tensor(part.size() * image_size);
+  std::vector<std::size_t> ok;  // indices (into out) of decodable inputs, in order
+  for (const ImageInput& input : part) {
     Classification c;
     std::span<float> slot(tensor.data() + ok.size() * image_size, image_size);
-    Status s = PrepareTensor(inputs[i], slot, c.timings, c.width, c.height);
-    if (s.ok()) ok.push_back(i);
+    Status s = PrepareTensor(input, slot, c.timings, c.width, c.height);
+    if (s.ok()) ok.push_back(out.size());
     out.push_back(s.ok() ? Result<Classification>(std::move(c)) : Result<Classification>(s));
   }
-  if (ok.empty()) return out;
+  if (ok.empty()) return;
 
   model::InferStats stats;
   model::InferOptions io;
@@ -157,13 +176,12 @@ std::vector<Result<Classification>> ClassificationService::ClassifyMany(std::spa
       r = logits.status();
       continue;
     }
-    r->predictions = Rank(std::span<const float>(logits->data() + j * classes, classes), static_cast<std::size_t>(k));
+    r->predictions = Rank(std::span<const float>(logits->data() + j * classes, classes), top_k);
     r->timings.queue_ms = stats.queue_ms;
     r->timings.inference_ms = stats.run_ms;
     r->timings.batch = stats.batch;
     r->timings.total_ms = MsSince(start);
   }
-  return out;
 }
 
 }  // namespace cp::service

@@ -51,6 +51,9 @@ struct ServiceOptions {
   std::size_t max_waiting = 0;
 };
 
+// Most images one request may carry (HTTP /infer parts, KServe BYTES elements).
+inline constexpr std::size_t kMaxImagesPerRequest = 256;
+
 struct ImageInput {
   std::string_view bytes;
   // The media type the sender declared, if any. Only used to report a
@@ -101,9 +104,12 @@ class ClassificationService {
   // top_k: nullopt -> options.default_top_k.
   Result<Classification> Classify(const ImageInput& input, std::optional<int> top_k) const;
 
-  // Several images, one result each, in order: all are decoded first, then
-  // the decodable ones go to the engine as one batch. Classify is this with
-  // one image. The inputs share the first input's deadline.
+  // Several images, one result each, in order, in chunks of at most
+  // prepared_ahead images (8 without a limit; never more than the model's
+  // batch limit): a chunk is admitted, decoded, and its decodable images go to
+  // the engine as one batch, so a big request never holds more tensors than
+  // one chunk. Classify is this with one image. The inputs share the first
+  // input's deadline.
   std::vector<Result<Classification>> ClassifyMany(std::span<const ImageInput> inputs, std::optional<int> top_k) const;
 
   // True when a new request would be refused kOverloaded: the line for a
@@ -124,6 +130,12 @@ class ClassificationService {
   std::vector<Prediction> Rank(std::span<const float> logits, std::size_t top_k) const;
 
  private:
+  // Admits, decodes, runs and ranks `part`, appending one result per input to `out`.
+  void ClassifyChunk(std::span<const ImageInput> part, std::size_t top_k,
+                     std::optional<std::chrono::steady_clock::time_point> deadline,
+                     std::chrono::steady_clock::time_point start, std::vector<Result<Classification>>& out) const;
+  std::size_t ChunkSize() const;
+
   std::shared_ptr<model::InferenceEngine> engine_;
   std::vector<std::string> labels_;
   ServiceOptions options_;

@@ -154,6 +154,22 @@ TEST_F(HttpApi, SeveralImagesGiveOneResultEachInOrder) {
   EXPECT_EQ(j["results"][2]["predictions"].size(), 2u);
 }
 
+TEST_F(HttpApi, MoreThanTheImageLimitIs400AndTheConnectionStaysUsable) {
+  const std::string gif = ReadFile(DataPath("rb.gif"));
+  httplib::MultipartFormDataItems items;
+  for (std::size_t i = 0; i <= service::kMaxImagesPerRequest; ++i) items.push_back({"file", gif, "x.gif", "image/gif"});
+  client_.set_keep_alive(true);
+  auto r = client_.Post("/infer", items);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(json::parse(r->body)["detail"].get<std::string>().find("at most 256"), std::string::npos) << r->body;
+  items.pop_back();  // exactly the limit is fine
+  auto ok = client_.Post("/infer", items);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(json::parse(ok->body)["results"].size(), service::kMaxImagesPerRequest);
+}
+
 TEST_F(HttpApi, DocsAndOpenApiAndNotFound) {
   auto spec = client_.Get("/openapi.json");
   ASSERT_TRUE(spec);

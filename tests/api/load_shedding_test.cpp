@@ -206,6 +206,18 @@ TEST(Admission, RequestsBeyondThePlacesWaitUndecodedInABoundedLine) {
   EXPECT_FALSE(rig.svc->Saturated());
 }
 
+TEST(Admission, ManyImagesRunInChunksOfThePlacesEachWithItsOwnOutcome) {
+  AdmissionRig rig(/*places=*/2, /*max_waiting=*/8);
+  const std::string garbage = test::ReadFile(test::DataPath("garbage.bin"));
+  std::vector<service::ImageInput> inputs(5, service::ImageInput{rig.jpeg, {}, {}});
+  inputs[2].bytes = garbage;
+  auto results = rig.svc->ClassifyMany(inputs, 1);
+  ASSERT_EQ(results.size(), 5u);
+  for (std::size_t i = 0; i < results.size(); ++i) EXPECT_EQ(results[i].ok(), i != 2) << i;
+  // Chunks [0,1], [2,3] (2 undecodable), [4]: never more tensors than places.
+  EXPECT_EQ(rig.engine->batches(), (std::vector<std::size_t>{2, 1, 1}));
+}
+
 TEST(Admission, DeadlineWhileWaitingForAPlaceIs504WithoutDecoding) {
   AdmissionRig rig(/*places=*/1, /*max_waiting=*/8);
   rig.engine->Close();
