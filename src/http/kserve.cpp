@@ -106,12 +106,13 @@ struct Logits {
 // Fills `out` with images [first, first + count) of the batch.
 using FillChunk = std::function<Status(std::size_t first, std::size_t count, std::span<float> out)>;
 
-// Runs `batch` images through the engine, at most the model's max_batch (or
-// kChunkImages) at a time.
+// Runs `batch` images through the engine, at most `max_chunk`, the model's
+// max_batch and kChunkImages at a time.
 Result<Logits> RunChunked(model::InferenceEngine& engine, std::size_t batch, const Deadline& deadline,
-                          const FillChunk& fill) {
+                          const FillChunk& fill, std::size_t max_chunk = kChunkImages) {
   const model::ModelInfo& mi = engine.info();
-  const std::size_t chunk = mi.max_batch != 0 ? mi.max_batch : kChunkImages;
+  std::size_t chunk = std::min(kChunkImages, std::max<std::size_t>(1, max_chunk));
+  if (mi.max_batch != 0) chunk = std::min(chunk, mi.max_batch);
   Logits logits{{}, batch};
   logits.values.reserve(batch * mi.num_classes);
   std::vector<float> tensor;
@@ -176,26 +177,31 @@ Result<Logits> InferImages(const service::ClassificationService& svc, model::Inf
     return InvalidArgument("input '" + in.name + "' has " + std::to_string(images->size()) + " elements; shape " +
                            kserve::ShapeText(in.shape) + " needs " + std::to_string(batch));
   }
-  // Places before decoding (see ClassificationService::Admit), held until the last chunk has run.
+  // Places before decoding (see ClassificationService::Admit), held until the last chunk has run;
+  // chunks of the service's size, so no more tensors exist than places.
   auto places = svc.Admit(batch, deadline);
   if (!places.ok()) return places.status();
   const std::size_t image_size = engine.info().image_size();
-  return RunChunked(engine, batch, deadline, [&](std::size_t first, std::size_t count, std::span<float> out) {
-    for (std::size_t i = 0; i < count; ++i) {
-      service::Timings timings;
-      int width = 0, height = 0;
-      const service::ImageInput image{(*images)[first + i], {}, deadline};
-      Status s = svc.PrepareTensor(image, out.subspan(i * image_size, image_size), timings, width, height);
-      if (metrics && s.ok()) {
-        metrics->ObserveDecode(timings.decode_ms / 1000.0);
-        metrics->ObservePreprocess(timings.preprocess_ms / 1000.0);
-      }
-      if (!s.ok()) {
-        return Status(s.code(), "input '" + in.name + "' element " + std::to_string(first + i) + ": " + s.message());
-      }
-    }
-    return Status::Ok();
-  });
+  return RunChunked(
+      engine, batch, deadline,
+      [&](std::size_t first, std::size_t count, std::span<float> out) {
+        for (std::size_t i = 0; i < count; ++i) {
+          service::Timings timings;
+          int width = 0, height = 0;
+          const service::ImageInput image{(*images)[first + i], {}, deadline};
+          Status s = svc.PrepareTensor(image, out.subspan(i * image_size, image_size), timings, width, height);
+          if (metrics && s.ok()) {
+            metrics->ObserveDecode(timings.decode_ms / 1000.0);
+            metrics->ObservePreprocess(timings.preprocess_ms / 1000.0);
+          }
+          if (!s.ok()) {
+            return Status(s.code(),
+                          "input '" + in.name + "' element " + std::to_string(first + i) + ": " + s.message());
+          }
+        }
+        return Status::Ok();
+      },
+      svc.chunk_size());
 }
 
 // Triton's classification extension: "score:index:label" of the top k per

@@ -22,7 +22,9 @@
 // the classification extension ("classification": k) BYTES [N, k] elements
 // "score:index:label", score being the raw output value formatted as "%f"
 // (as Triton does). The batch is run through the engine in chunks of at most
-// ModelInfo::max_batch images when the model limits its batch.
+// ModelInfo::max_batch images when the model limits its batch, and encoded
+// images in chunks of the service's chunk_size() (its places for the model),
+// so a 256-image request never holds more than one chunk of tensors.
 //
 // Load: as /infer, a request is shed (503 + Retry-After, counted as shed)
 // when the engine is saturated: before its body is read (the body is

@@ -130,7 +130,7 @@ std::vector<Result<Classification>> ClassificationService::ClassifyMany(std::spa
   const auto deadline = inputs.empty() ? std::nullopt : inputs.front().deadline;
   if (deadline && start >= *deadline) return fail_all(DeadlineExceeded("the request deadline expired"));
   out.reserve(inputs.size());
-  const std::size_t chunk = ChunkSize();
+  const std::size_t chunk = chunk_size();
   for (std::size_t first = 0; first < inputs.size(); first += chunk) {
     ClassifyChunk(inputs.subspan(first, std::min(chunk, inputs.size() - first)), static_cast<std::size_t>(k), deadline,
                   start, out);
@@ -138,7 +138,7 @@ std::vector<Result<Classification>> ClassificationService::ClassifyMany(std::spa
   return out;
 }
 
-std::size_t ClassificationService::ChunkSize() const {
+std::size_t ClassificationService::chunk_size() const {
   std::size_t chunk = options_.prepared_ahead > 0 ? options_.prepared_ahead : 8;
   if (const std::size_t model_limit = engine_->info().max_batch; model_limit > 0) chunk = std::min(chunk, model_limit);
   return std::max<std::size_t>(1, chunk);

@@ -126,6 +126,10 @@ class ClassificationService {
   Status PrepareTensor(const ImageInput& input, std::span<float> tensor, Timings& timings, int& width,
                        int& height) const;
 
+  // Images ClassifyMany decodes and runs together: prepared_ahead (8 without
+  // a limit), at most the model's batch limit. Callers that run the engine
+  // themselves (KServe) chunk by it too.
+  std::size_t chunk_size() const;
   // Logits of one image -> top-k predictions.
   std::vector<Prediction> Rank(std::span<const float> logits, std::size_t top_k) const;
 
@@ -134,7 +138,6 @@ class ClassificationService {
   void ClassifyChunk(std::span<const ImageInput> part, std::size_t top_k,
                      std::optional<std::chrono::steady_clock::time_point> deadline,
                      std::chrono::steady_clock::time_point start, std::vector<Result<Classification>>& out) const;
-  std::size_t ChunkSize() const;
 
   std::shared_ptr<model::InferenceEngine> engine_;
   std::vector<std::string> labels_;

@@ -490,6 +490,29 @@ TEST(KServeBatching, ChunksToTheModelsBatchLimit) {
   EXPECT_EQ(engine->batches(), (std::vector<std::size_t>{2, 2, 1}));
 }
 
+TEST(KServeBatching, EncodedImagesRunInChunksOfTheServicesPlaces) {
+  auto engine = std::make_shared<TinyEngine>(0);
+  service::ServiceOptions options;
+  options.prepared_ahead = 3;  // no more tensors at once than places
+  KServeServer server(std::make_shared<service::ClassificationService>(engine, test::NumberedLabels(10), options), {});
+  const std::string jpeg = ReadFile(DataPath("rb_baseline.jpg"));
+  std::string raw;
+  for (int i = 0; i < 7; ++i) raw += RawBytesElement(jpeg);
+  const std::string header = json{{"inputs",
+                                   {{{"name", "images"},
+                                     {"datatype", "BYTES"},
+                                     {"shape", {7}},
+                                     {"parameters", {{"binary_data_size", raw.size()}}}}}}}
+                                 .dump();
+  auto r = server.Client().Post(std::string(kModel) + "/infer",
+                                {{"Inference-Header-Content-Length", std::to_string(header.size())}}, header + raw,
+                                "application/octet-stream");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["outputs"][0]["shape"], json({7, 10}));
+  EXPECT_EQ(engine->batches(), (std::vector<std::size_t>{3, 3, 1}));
+}
+
 TEST(KServeLoad, SaturatedEngineShedsWith503BeforeRunning) {
   auto engine = std::make_shared<TinyEngine>(0, /*saturated=*/true);
   KServeServer server(ServiceWith(engine), {});
