@@ -29,15 +29,7 @@ Result<std::optional<int>> ParseTopK(const httplib::Request& req, const service:
 
 void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& reader) {
-  struct InFlight {  // the in-flight gauge counts /infer requests being served
-    metrics::Metrics* m;
-    explicit InFlight(metrics::Metrics* metrics) : m(metrics) {
-      if (m) m->RequestStarted();
-    }
-    ~InFlight() {
-      if (m) m->RequestFinished();
-    }
-  } in_flight(metrics_.get());
+  const metrics::InFlightRequest in_flight(metrics_.get());
   // Shed before decoding anything: a full queue answers 503 at once,
   // discarding the upload as it arrives.
   if (service_->model_loaded() && service_->Saturated()) {

@@ -291,7 +291,7 @@ bool DeclaredTooLarge(const httplib::Request& req, std::uint64_t max_body_bytes)
 // The whole body, or kTooLarge beyond max_body_bytes (then the rest is not read).
 Result<std::string> ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
                              std::uint64_t max_body_bytes) {
-  const Status too_large = TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
+  const Status too_large = BodyTooLarge(max_body_bytes);
   if (DeclaredTooLarge(req, max_body_bytes)) {
     // The library skips such a body unread once we ask for it; not asking
     // would leave it on a kept-alive connection, to be parsed as a request.
@@ -337,15 +337,7 @@ Status RefuseUnread(const KServeContext& ctx, const httplib::Request& req) {
 void HandleInfer(const KServeContext& ctx, const httplib::Request& req, httplib::Response& res,
                  const httplib::ContentReader& reader) {
   metrics::Metrics* const metrics = ctx.metrics.get();
-  struct InFlight {  // the in-flight gauge counts inference requests being served
-    metrics::Metrics* m;
-    explicit InFlight(metrics::Metrics* metrics) : m(metrics) {
-      if (m) m->RequestStarted();
-    }
-    ~InFlight() {
-      if (m) m->RequestFinished();
-    }
-  } in_flight(metrics);
+  const metrics::InFlightRequest in_flight(metrics);
   const Clock::time_point start = Clock::now();
   const auto deadline = RequestDeadline(req, ctx.request_timeout_ms, start);
   // Refused before reading (a body declared beyond the limit is ReadBody's

@@ -10,6 +10,7 @@
 #include "http/kserve.h"
 #include "http/openapi.h"
 #include "http/reply.h"
+#include "http/upload_reader.h"
 #include "http/worker_pool.h"
 
 namespace cp::http {
@@ -31,10 +32,6 @@ std::string EndpointLabel(const std::string& path) {
   if (path.starts_with("/v2/models/") && path.ends_with("/infer")) return "/v2/models/infer";
   if (path.starts_with("/v2")) return "/v2";
   return "other";
-}
-
-std::string TooLargeMessage(std::uint64_t max_body) {
-  return "the request body is larger than " + std::to_string(max_body) + " bytes";
 }
 
 }  // namespace
@@ -98,7 +95,7 @@ void HttpServer::RegisterHooks() {
   // length a client would read until the keep-alive timeout closes it.
   s.set_expect_100_continue_handler([max_body](const httplib::Request& req, httplib::Response& res) {
     if (req.get_header_value<std::uint64_t>("Content-Length") <= max_body) return 100;
-    ReplyJson(res, HttpStatusFor(StatusCode::kTooLarge), ErrorBodyForPath(req.path, TooLargeMessage(max_body)));
+    ReplyJson(res, HttpStatusFor(StatusCode::kTooLarge), ErrorBodyForPath(req.path, BodyTooLarge(max_body).message()));
     res.set_header("Content-Length", std::to_string(res.body.size()));
     res.set_header("Connection", "close");
     return res.status;
@@ -111,7 +108,7 @@ void HttpServer::RegisterHooks() {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         std::string message = ReasonPhrase(res.status);
         if (res.status == 413) {
-          message = TooLargeMessage(max_body);
+          message = BodyTooLarge(max_body).message();
         } else if (res.status == 404 && IsKServePath(req.path)) {
           message = "no such endpoint: " + req.method + " " + req.path;
         }

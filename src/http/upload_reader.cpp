@@ -6,6 +6,10 @@ namespace {
 bool IsImageField(const std::string& name) { return name == "file" || name == "image"; }
 }  // namespace
 
+Status BodyTooLarge(std::uint64_t max_body_bytes) {
+  return TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
+}
+
 std::uint64_t BodyReservation(const httplib::Request& req, std::uint64_t max_body_bytes) {
   if (!req.has_header("Content-Length")) return max_body_bytes;
   const auto declared = req.get_header_value<std::uint64_t>("Content-Length");
@@ -50,7 +54,7 @@ Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httpl
           if (keep) uploads.back().bytes.append(data, n);
           return true;
         });
-    if (too_large) return TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
+    if (too_large) return BodyTooLarge(max_body_bytes);
     if (!ok) return InvalidArgument("malformed multipart/form-data body");
     if (images > max_images) {
       return InvalidArgument(std::to_string(images) + " images in one request: at most " + std::to_string(max_images));
@@ -69,7 +73,7 @@ Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httpl
     body.append(data, n);
     return true;
   });
-  if (too_large) return TooLarge("the request body is larger than " + std::to_string(max_body_bytes) + " bytes");
+  if (too_large) return BodyTooLarge(max_body_bytes);
   if (!ok) return InvalidArgument("cannot read the request body");
   if (body.empty()) {
     return InvalidArgument(

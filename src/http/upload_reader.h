@@ -29,6 +29,9 @@ struct Upload {
 Result<std::vector<Upload>> ReadUploads(const httplib::Request& req, const httplib::ContentReader& reader,
                                         std::uint64_t max_body_bytes, std::size_t max_images);
 
+// kTooLarge for a body beyond max_body_bytes (the one message for it, whoever refuses it).
+Status BodyTooLarge(std::uint64_t max_body_bytes);
+
 // The bytes a request's body will hold in memory, to reserve from the
 // Budget before reading it: the declared Content-Length, max_body_bytes
 // when none is declared (chunked), 0 when the declared length is over the

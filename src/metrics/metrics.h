@@ -51,4 +51,21 @@ class Metrics {
   std::unique_ptr<Impl> impl_;
 };
 
+// Counts one inference request in the in-flight gauge for its lifetime
+// (RequestStarted / RequestFinished); metrics may be null.
+class InFlightRequest {
+ public:
+  explicit InFlightRequest(Metrics* metrics) : metrics_(metrics) {
+    if (metrics_) metrics_->RequestStarted();
+  }
+  ~InFlightRequest() {
+    if (metrics_) metrics_->RequestFinished();
+  }
+  InFlightRequest(const InFlightRequest&) = delete;
+  InFlightRequest& operator=(const InFlightRequest&) = delete;
+
+ private:
+  Metrics* metrics_;
+};
+
 }  // namespace cp::metrics
