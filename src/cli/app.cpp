@@ -68,6 +68,10 @@ int Main(int argc, char** argv, char** envp) {
     std::cerr << "cross_pictures: invalid configuration: " << cfg.status().message() << "\n";
     return 2;
   }
+  // serve and classify alike: no ResNet-50 v2 -> the MobileNetV2-int8 fallback.
+  if (const std::string note = config::ApplyModelFallback(*cfg); !note.empty()) {
+    std::cerr << "cross_pictures: " << note << "\n";
+  }
   if (serve->parsed()) return RunServe(*cfg);
   return RunClassify(*cfg, files, json);
 }

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -18,9 +19,12 @@ int RunClassify(const config::Config& cfg, const std::vector<std::string>& files
   int failures = 0;
   nlohmann::json out = nlohmann::json::array();
   for (const std::string& file : files) {
+    std::error_code ec;
     std::ifstream in(file, std::ios::binary);
     Result<service::Classification> result = InvalidArgument("cannot read file");
-    if (in) {
+    if (std::filesystem::is_directory(file, ec)) {
+      result = InvalidArgument("is a directory");
+    } else if (in) {
       std::ostringstream ss;
       ss << in.rdbuf();
       const std::string bytes = ss.str();

@@ -65,11 +65,14 @@ Result<Started> StartService(const config::Config& cfg, bool serving, metrics::M
                 << ", queue <= " << cfg.max_queue;
     }
     std::cerr << "; ready in " << started.load_seconds << " s" << std::endl;
+    std::cerr << "cross_pictures: int8 weights: " << mi->int8_weights << " (" << mi->int8_reason << "; CPU int8 path "
+              << mi->cpu_int8_path << ")" << std::endl;
   } else {
     std::cerr << "cross_pictures: MODEL NOT LOADED (" << s.load_error() << "); /infer answers 503" << std::endl;
   }
   if (metrics != nullptr) {
     metrics->SetModelLoaded(s.model_loaded(), started.load_seconds);
+    if (const model::ModelInfo* mi = s.model_info()) metrics->SetInt8Weights(mi->int8_weights, mi->cpu_int8_path);
     if (started.scheduler) {
       // Waiting for the model: in line for a place (not decoded yet) plus
       // decoded and in the scheduler's queue.

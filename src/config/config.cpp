@@ -58,6 +58,11 @@ Result<Config> Resolve(const Layers& layers) {
   c.model_path = Lookup(layers, "MODEL_PATH");
   c.labels_path = Lookup(layers, "LABELS_PATH");
   c.model_name = Lookup(layers, "MODEL_NAME");
+  auto set_by_a_layer = [&layers](std::string_view key) {
+    return layers.flags.count(key) || layers.env.count(key) || layers.dotenv.count(key);
+  };
+  c.model_path_is_default = !set_by_a_layer("MODEL_PATH");
+  c.model_name_is_default = c.model_name.empty();
   if (c.model_name.empty()) c.model_name = std::filesystem::path(c.model_path).stem().string();
   if (c.model_name.find_first_of("/ ?#") != std::string::npos) {
     return InvalidArgument("MODEL_NAME: must not contain '/', ' ', '?' or '#': '" + c.model_name + "'");
@@ -85,10 +90,27 @@ Result<Config> Resolve(const Layers& layers) {
   int scaled = 1;
   if (!(s = ParseInt(layers, "SCALED_DECODE", 0, 1, scaled)).ok()) return s;
   c.scaled_decode = scaled == 1;
+  c.int8_weights = Lookup(layers, "INT8_WEIGHTS");
+  if (c.int8_weights != "auto" && c.int8_weights != "native" && c.int8_weights != "u8") {
+    return InvalidArgument("INT8_WEIGHTS: expected auto, native or u8, got '" + c.int8_weights + "'");
+  }
   if (!(s = ParseInt(layers, "DRAIN_TIMEOUT_S", 0, 3600, c.drain_timeout_s)).ok()) return s;
   if (c.num_threads == 0) c.num_threads = AvailableCores();
   if (c.decode_concurrency == 0) c.decode_concurrency = AvailableCores();
   return c;
+}
+
+std::string ApplyModelFallback(Config& config) {
+  std::error_code ec;
+  if (!config.model_path_is_default || std::filesystem::exists(config.model_path, ec) ||
+      !std::filesystem::is_regular_file(kFallbackModelPath, ec)) {
+    return "";
+  }
+  const std::string note = config.model_path + " is not here (scripts/setup could not get ResNet-50 v2): using " +
+                           kFallbackModelPath + " instead";
+  config.model_path = kFallbackModelPath;
+  if (config.model_name_is_default) config.model_name = std::filesystem::path(config.model_path).stem().string();
+  return note;
 }
 
 Status CheckFiles(const Config& config) {

@@ -18,7 +18,9 @@ struct Config {
   int port = 8000;
   std::string model_path = "models/resnet50-v2-7.onnx";
   std::string labels_path = "models/imagenet_classes.txt";
-  std::string model_name;  // "" -> stem of model_path
+  std::string model_name;             // "" -> stem of model_path
+  bool model_path_is_default = true;  // no layer set MODEL_PATH
+  bool model_name_is_default = true;  // no layer set MODEL_NAME
   int top_k = 3;
   int num_threads = 0;  // resolved: never 0 after Resolve()
   std::uint64_t max_image_pixels = 40'000'000;
@@ -31,6 +33,7 @@ struct Config {
   int request_timeout_ms = 0;  // 0: no deadline
   int decode_concurrency = 0;  // resolved: never 0 after Resolve()
   bool scaled_decode = true;
+  std::string int8_weights = "auto";  // auto | native | u8 (model/int8_weights.h)
   int drain_timeout_s = 30;
   int http_threads = 64;
   int max_pending_connections = 1024;
@@ -48,6 +51,15 @@ struct Layers {
 // setting ("TOP_K: expected an integer in 1..1000000, got 'abc'"). Does not
 // touch the file system; see CheckFiles.
 Result<Config> Resolve(const Layers& layers);
+
+// The fallback model, used when MODEL_PATH is left at its default and that
+// file does not exist (scripts/setup could not get ResNet-50 v2).
+inline constexpr const char* kFallbackModelPath = "models/mobilenetv2-12-int8.onnx";
+
+// MODEL_PATH unset and its default absent, but kFallbackModelPath present:
+// switches to it (and MODEL_NAME to its stem when unset). Returns a note for
+// the log when it did, "" otherwise. Reads the file system.
+std::string ApplyModelFallback(Config& config);
 
 // MODEL_PATH and LABELS_PATH must name readable regular files.
 Status CheckFiles(const Config& config);

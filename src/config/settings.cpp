@@ -39,6 +39,10 @@ constexpr std::array kSettings = {
                 "Images decoded at once (bounds decoded-frame memory); 0 = the cores available."},
     SettingSpec{"SCALED_DECODE", "1",
                 "1: decode big JPEG/WebP at 1/2, 1/4 or 1/8 scale when at least twice the resize size remains."},
+    SettingSpec{"INT8_WEIGHTS", "auto",
+                "int8 models on CPUs whose u8 x s8 kernels saturate (AVX2 or AVX-512 without VNNI): auto = serve s8 "
+                "weights beyond +-64 as the exact u8 equivalent there, as given elsewhere; native = as given; u8 = "
+                "always shift."},
     SettingSpec{"DRAIN_TIMEOUT_S", "30", "On SIGTERM/SIGINT: seconds to finish accepted requests before exiting."},
     SettingSpec{"HTTP_THREADS", "64", "HTTP worker threads: each serves one connection at a time."},
     SettingSpec{"MAX_PENDING_CONNECTIONS", "1024",

@@ -118,6 +118,14 @@ void Metrics::SetModelLoaded(bool loaded, double load_seconds) {
   impl_->model_loaded.Set(loaded ? 1 : 0);
   impl_->load_seconds.Set(load_seconds);
 }
+void Metrics::SetInt8Weights(const std::string& variant, const std::string& cpu_int8_path) {
+  BuildGauge()
+      .Name("cross_pictures_model_int8_weights")
+      .Help("How the model's int8 weights are served on this CPU (native, or u8-shifted where u8 x s8 saturates)")
+      .Register(*impl_->registry)
+      .Add({{"variant", variant}, {"cpu_int8_path", cpu_int8_path}})
+      .Set(1);
+}
 void Metrics::SetQueueDepthSource(std::function<double()> source) {
   std::lock_guard lock(impl_->source_mu);
   impl_->queue_depth_source = std::move(source);

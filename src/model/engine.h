@@ -25,6 +25,11 @@ struct ModelInfo {
   // Largest batch the model accepts in one run: 1 when its batch dimension
   // is fixed at 1, otherwise unbounded (0).
   std::size_t max_batch = 0;
+  // How an int8 model's weights are served on this CPU: "native" or
+  // "u8-shifted" (model/int8_weights.h), why, and the CPU's int8 path.
+  std::string int8_weights = "native";
+  std::string int8_reason;
+  std::string cpu_int8_path;
 
   std::size_t image_size() const { return static_cast<std::size_t>(height) * static_cast<std::size_t>(width) * 3; }
 };

@@ -3,6 +3,11 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <array>
+#include <fstream>
+#include <iterator>
+#include <optional>
+
+#include "model/cpu_int8.h"
 
 namespace cp::model {
 
@@ -55,6 +60,14 @@ Status ReadSignature(Ort::Session& session, ModelInfo& info) {
   return Status::Ok();
 }
 
+Result<std::string> ReadModelFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("cannot read model " + path);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return InvalidArgument("cannot read model " + path);
+  return bytes;
+}
+
 }  // namespace
 
 std::string RuntimeVersion() { return Ort::GetVersionString(); }
@@ -71,8 +84,30 @@ Result<std::unique_ptr<OrtEngine>> OrtEngine::Load(const std::string& path, cons
     so.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
     so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
     so.AddConfigEntry("session.intra_op.allow_spinning", options.allow_spinning ? "1" : "0");
-    impl->session = Ort::Session(impl->env, path.c_str(), so);
+    const CpuInt8Path cpu = DetectCpuInt8Path();
+    std::optional<ShiftedModel> scan;
+    if (NeedsScan(options.int8_weights, cpu)) {
+      auto bytes = ReadModelFile(path);
+      if (!bytes.ok()) return bytes.status();
+      auto shifted = ShiftS8WeightsToU8(*bytes);
+      if (!shifted.ok()) return InvalidArgument("cannot load model " + path + ": " + shifted.status().message());
+      scan = std::move(shifted).value();
+    }
+    Int8Decision decision = DecideInt8(options.int8_weights, cpu, scan ? &*scan : nullptr);
+    if (decision.variant == "u8-shifted") {
+      try {
+        impl->session = Ort::Session(impl->env, scan->bytes.data(), scan->bytes.size(), so);
+      } catch (const Ort::Exception& e) {
+        // ONNX Runtime lacks a u8 kernel for some shifted op: serve as given, say so.
+        decision = {"native", std::string("ONNX Runtime refused the u8-shifted model (") + e.what() + ")"};
+      }
+    }
+    scan.reset();
+    if (!impl->session) impl->session = Ort::Session(impl->env, path.c_str(), so);
     if (Status s = ReadSignature(impl->session, impl->info); !s.ok()) return s;
+    impl->info.int8_weights = decision.variant;
+    impl->info.int8_reason = decision.reason;
+    impl->info.cpu_int8_path = cpu.isa + (cpu.saturates ? " (u8 x s8 saturates)" : "");
     return std::unique_ptr<OrtEngine>(new OrtEngine(std::move(impl)));
   } catch (const Ort::Exception& e) {
     return InvalidArgument("cannot load model " + path + ": " + e.what());

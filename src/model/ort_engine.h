@@ -7,6 +7,7 @@
 #include <string>
 
 #include "model/engine.h"
+#include "model/int8_weights.h"
 
 namespace cp::model {
 
@@ -16,6 +17,9 @@ struct OrtEngineOptions {
   // steal the CPU that decoding and the other runner need (MobileNetV2 under
   // load: 148 vs 189 req/s), for no gain at idle (docs/PERFORMANCE.md).
   bool allow_spinning = false;
+  // Where the CPU's u8 x s8 kernels saturate, serve s8 weights as exact u8
+  // (int8_weights.h). The decision lands in ModelInfo::int8_weights.
+  Int8Weights int8_weights = Int8Weights::kAuto;
 };
 
 // The ONNX Runtime library's version string, e.g. "1.21.0".

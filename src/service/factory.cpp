@@ -24,6 +24,9 @@ Result<std::shared_ptr<ClassificationService>> BuildService(const config::Config
 
   model::OrtEngineOptions eo;
   eo.intra_op_threads = config.num_threads;
+  auto int8 = model::ParseInt8Weights(config.int8_weights);
+  if (!int8.ok()) return int8.status();
+  eo.int8_weights = *int8;
   auto engine = model::OrtEngine::Load(config.model_path, eo);
   if (!engine.ok()) {
     return std::make_shared<ClassificationService>(nullptr, std::move(labels).value(), options,

@@ -25,6 +25,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -F file=@"$SHARED/README.md" $URL/
 code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$SHARED/images/cat.webp" -H 'Content-Type: image/jpeg' $URL/infer)
 [ "$code" = 200 ] || fail "raw WebP body gave $code"
 
+curl -s $URL/metrics | grep -q '^cross_pictures_model_int8_weights{.*variant="\(native\|u8-shifted\)"} 1' \
+  || fail "no int8 weights gauge in /metrics"
+grep -q "int8 weights: " server.log || fail "startup log does not say how int8 weights are served"
+
 kill -TERM $PID
 wait $PID || fail "exit status $? after SIGTERM"
 grep -q "stopped" server.log || fail "no clean stop"
@@ -32,4 +36,14 @@ grep -q "stopped" server.log || fail "no clean stop"
 # Invalid configuration stops startup with the setting's name.
 if TOP_K=abc "$BIN" serve --port 0 2> bad.log; then fail "TOP_K=abc was accepted"; fi
 grep -q "TOP_K" bad.log || fail "error does not name TOP_K: $(cat bad.log)"
+# classify without MODEL_PATH: the same fallback as serve when ResNet-50 v2 is
+# absent; a directory is named as such.
+mkdir -p fallback/models fallback/photos
+ln -s "$SHARED/models/mobilenetv2-12-int8.onnx" fallback/models/mobilenetv2-12-int8.onnx
+ln -s "$SHARED/labels/imagenet_classes.txt" fallback/models/imagenet_classes.txt
+out=$(cd fallback && "$BIN" classify "$SHARED/images/eagle.jpg" 2> classify.log) || fail "classify: $(cat fallback/classify.log)"
+echo "$out" | grep -q "bald eagle" || fail "classify with the fallback model: $out"
+grep -q "using models/mobilenetv2-12-int8.onnx" fallback/classify.log || fail "no fallback note: $(cat fallback/classify.log)"
+if (cd fallback && "$BIN" classify photos 2> dir.log); then fail "a directory was classified"; fi
+grep -q "photos: error: is a directory" fallback/dir.log || fail "directory message: $(cat fallback/dir.log)"
 echo "e2e smoke: 1 passed, 0 failed"

@@ -1,4 +1,6 @@
-// The real MobileNetV2-int8 on the real photos of ../shared/images.
+// The real MobileNetV2 (int8, and its weights in fp32) on the real photos of
+// ../shared/images. Also run under qemu-x86_64 -cpu Haswell and -cpu Nehalem
+// (tests/CMakeLists.txt): ONNX Runtime picks its int8 kernels from CPUID.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -6,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
+#include "model/cpu_int8.h"
 #include "model/ort_engine.h"
 #include "support/real_model.h"
 
@@ -33,19 +36,70 @@ TEST(RealModel, InvalidModelFileIsAnErrorNotACrash) {
   EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST(RealModel, ClassifiesThePhotos) {
-  auto svc = test::RealService();
+TEST(RealModel, Fp32ClassifiesThePhotos) {
+  auto svc = test::Fp32Service();
   for (const auto& photo : test::SharedPhotos()) {
     auto r = svc->Classify({ReadFile(SharedPath("images/" + photo.file)), {}, {}}, 5);
     ASSERT_TRUE(r.ok()) << photo.file << ": " << r.status().ToString();
     const auto& top = r->predictions.front();
     EXPECT_TRUE(photo.accepted_top1.count(top.label)) << photo.file << " top-1 " << top.label;
-    // The reference probabilities in ../shared/README.md were not reproduced
-    // exactly by any standard resize (see docs/PERFORMANCE.md); the int8
-    // model is sensitive to resampling. Guard against gross regressions.
-    EXPECT_NEAR(top.probability, photo.reference_probability, 0.15) << photo.file;
-    std::cout << photo.file << ": " << top.label << " " << top.probability << " (reference "
-              << photo.reference_probability << ")\n";
+    EXPECT_EQ(top.label, photo.fp32_label) << photo.file;
+    // fp32 answers are the same on every x86-64 CPU (to ~1e-5); the margin
+    // covers the resize's SIMD paths only.
+    EXPECT_NEAR(top.probability, photo.fp32_probability, 0.01) << photo.file;
+  }
+}
+
+TEST(RealModel, Int8AnswersLikeItsFp32WeightsOnThisCpu) {
+  // Served as by default (INT8_WEIGHTS=auto): where u8 x s8 saturates
+  // (AVX2 without VNNI) the zoo model's full-range weights are u8-shifted;
+  // served as given there, coffee.png falls to 0.68 and eagle.jpg to 0.69.
+  // Compared with the fp32 answers Fp32ClassifiesThePhotos checks (fp32 under
+  // qemu's AVX2 is too slow to run here).
+  auto svc = test::RealService();
+  for (const auto& photo : test::SharedPhotos()) {
+    auto r = svc->Classify({ReadFile(SharedPath("images/" + photo.file)), {}, {}}, 1);
+    ASSERT_TRUE(r.ok()) << photo.file << ": " << r.status().ToString();
+    const auto& top = r->predictions.front();
+    EXPECT_EQ(top.label, photo.fp32_label) << photo.file;
+    EXPECT_NEAR(top.probability, photo.fp32_probability, 0.15) << photo.file;
+    std::cout << photo.file << ": int8 " << top.label << " " << top.probability << ", fp32 " << photo.fp32_probability
+              << " (" << svc->model_info()->int8_weights << " on " << svc->model_info()->cpu_int8_path << ")\n";
+  }
+}
+
+TEST(RealModel, Int8WeightsAreServedAsThisCpuNeeds) {
+  const model::CpuInt8Path cpu = model::DetectCpuInt8Path();
+  const auto int8 = test::RealService();
+  EXPECT_EQ(int8->model_info()->int8_weights, cpu.saturates ? "u8-shifted" : "native")
+      << cpu.isa << ": " << int8->model_info()->int8_reason;
+  const auto fp32 = test::Fp32Service();
+  EXPECT_EQ(fp32->model_info()->int8_weights, "native");
+  auto forced = test::RealModelConfig();
+  forced.int8_weights = "native";
+  EXPECT_EQ(test::RealService(forced)->model_info()->int8_weights, "native");
+  forced.int8_weights = "u8";
+  EXPECT_EQ(test::RealService(forced)->model_info()->int8_weights, "u8-shifted");
+}
+
+TEST(RealModel, U8ShiftedWeightsComputeWhatUnsaturatedKernelsDo) {
+  const model::CpuInt8Path cpu = model::DetectCpuInt8Path();
+  if (cpu.saturates) {
+    GTEST_SKIP() << cpu.isa << " saturates: no exact native reference here (the suite's qemu -cpu Nehalem run has one)";
+  }
+  auto native_cfg = test::RealModelConfig(), shifted_cfg = test::RealModelConfig();
+  native_cfg.int8_weights = "native";
+  shifted_cfg.int8_weights = "u8";
+  auto native = test::RealService(native_cfg), shifted = test::RealService(shifted_cfg);
+  for (const auto& photo : test::SharedPhotos()) {
+    const std::string bytes = ReadFile(SharedPath("images/" + photo.file));
+    auto a = native->Classify({bytes, {}, {}}, 5);
+    auto b = shifted->Classify({bytes, {}, {}}, 5);
+    ASSERT_TRUE(a.ok() && b.ok()) << photo.file;
+    for (std::size_t j = 0; j < 5; ++j) {
+      EXPECT_EQ(a->predictions[j].index, b->predictions[j].index) << photo.file;
+      EXPECT_NEAR(a->predictions[j].probability, b->predictions[j].probability, 1e-6) << photo.file;
+    }
   }
 }
 
@@ -63,7 +117,7 @@ TEST(RealModel, LabelCountMismatchStopsStartup) {
 }
 
 TEST(RealModel, SameAnswersUnderConcurrentLoadAsAlone) {
-  auto svc = test::RealService();
+  auto svc = test::Fp32Service();
   std::vector<std::string> images;
   std::vector<std::vector<service::Prediction>> alone;
   for (const auto& p : test::SharedPhotos()) {
@@ -102,7 +156,7 @@ struct ScaledVsFull {
   service::Prediction scaled, full;
 };
 ScaledVsFull CompareScaledDecode(const std::string& bytes) {
-  static const auto base = test::RealService();
+  static const auto base = test::Fp32Service();
   service::ServiceOptions scaled_opts, full_opts;
   scaled_opts.scaled_decode = true;
   full_opts.scaled_decode = false;
@@ -132,8 +186,7 @@ TEST(RealModel, ScaledDecodeKeepsTopOne) {
   cv::imencode(".jpg", big, jpg, {cv::IMWRITE_JPEG_QUALITY, 92});
   const auto r = CompareScaledDecode(std::string(jpg.begin(), jpg.end()));
   EXPECT_EQ(r.scaled.label, r.full.label);
-  // Only top-1 is required here: the int8 model moves the top probability by
-  // ~0.1 at this reduction (docs/PERFORMANCE.md).
+  EXPECT_NEAR(r.scaled.probability, r.full.probability, 0.05);
   std::cout << "scaled " << r.scaled.label << " " << r.scaled.probability << "; full " << r.full.probability << "\n";
 }
 

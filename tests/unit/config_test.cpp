@@ -101,6 +101,28 @@ TEST(Config, ExplicitThreadsAndModelName) {
   EXPECT_EQ(c->model_name, "mobilenetv2-12-int8");
 }
 
+TEST(Config, Int8WeightsSetting) {
+  Layers l;
+  EXPECT_EQ(Resolve(l)->int8_weights, "auto");
+  l.env = {{"INT8_WEIGHTS", "u8"}};
+  EXPECT_EQ(Resolve(l)->int8_weights, "u8");
+  l.env = {{"INT8_WEIGHTS", "fp32"}};
+  auto c = Resolve(l);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message().rfind("INT8_WEIGHTS:", 0), 0u);
+}
+
+TEST(Config, FallbackModelOnlyWhenModelPathIsUnset) {
+  Layers l;
+  EXPECT_TRUE(Resolve(l)->model_path_is_default);
+  l.dotenv = {{"MODEL_PATH", "models/resnet50-v2-7.onnx"}};
+  auto c = Resolve(l);
+  EXPECT_FALSE(c->model_path_is_default);
+  c->model_path = "/nonexistent/model.onnx";
+  EXPECT_EQ(ApplyModelFallback(*c), "");  // set by the user: never replaced
+  EXPECT_EQ(c->model_path, "/nonexistent/model.onnx");
+}
+
 TEST(Config, MissingFilesNameTheSetting) {
   Config c;
   c.model_path = "/nonexistent/model.onnx";

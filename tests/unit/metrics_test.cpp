@@ -21,8 +21,10 @@ TEST(Metrics, RendersPrometheusTextWithEveryFamily) {
   m.CountTimedOut();
   m.SetModelLoaded(true, 1.5);
   m.SetQueueDepthSource([] { return 7.0; });
+  m.SetInt8Weights("u8-shifted", "avx2 (u8 x s8 saturates)");
   const std::string text = m.Render();
   for (const char* want : {
+           "cross_pictures_model_int8_weights{cpu_int8_path=\"avx2 (u8 x s8 saturates)\",variant=\"u8-shifted\"} 1",
            "cross_pictures_requests_total{endpoint=\"/infer\",status=\"200\"} 1",
            "cross_pictures_requests_total{endpoint=\"/infer\",status=\"503\"} 1",
            "# TYPE cross_pictures_request_duration_seconds histogram",
