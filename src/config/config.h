@@ -31,6 +31,7 @@ struct Config {
   int request_timeout_ms = 0;  // 0: no deadline
   int decode_concurrency = 0;  // resolved: never 0 after Resolve()
   bool scaled_decode = true;
+  bool allow_truncated_images = false;
   int drain_timeout_s = 30;
   int http_threads = 64;
   int max_pending_connections = 1024;

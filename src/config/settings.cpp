@@ -39,6 +39,9 @@ constexpr std::array kSettings = {
                 "Images decoded at once (bounds decoded-frame memory); 0 = the cores available."},
     SettingSpec{"SCALED_DECODE", "1",
                 "1: decode big JPEG/WebP at 1/2, 1/4 or 1/8 scale when at least twice the resize size remains."},
+    SettingSpec{"ALLOW_TRUNCATED_IMAGES", "0",
+                "0: a truncated or corrupt image (its decoder library says so) is refused with 400. 1: decode "
+                "what the library can recover (Pillow's LOAD_TRUNCATED_IMAGES)."},
     SettingSpec{"DRAIN_TIMEOUT_S", "30", "On SIGTERM/SIGINT: seconds to finish accepted requests before exiting."},
     SettingSpec{"HTTP_THREADS", "64", "HTTP worker threads: each serves one connection at a time."},
     SettingSpec{"MAX_PENDING_CONNECTIONS", "1024",
