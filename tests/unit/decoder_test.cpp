@@ -97,6 +97,8 @@ struct Damage {
   const char* library;  // what the library said, quoted in the message
 };
 
+void PrintTo(const Damage& d, std::ostream* os) { *os << d.path; }
+
 class HalfFile : public ::testing::TestWithParam<Damage> {};
 
 TEST_P(HalfFile, IsRefusedAsTruncated) {
@@ -115,7 +117,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Damage{DataPath("rb_progressive.jpg"), "JPEG", "libjpeg: Premature end of JPEG file"},
                       Damage{SharedPath("images/coffee.png"), "PNG", "libpng: Read Error"},
                       Damage{SharedPath("images/cat.webp"), "WebP", "libwebp: VP8_STATUS_NOT_ENOUGH_DATA"},
-                      Damage{DataPath("rb.gif"), "GIF", "giflib: "}));
+                      Damage{DataPath("rb.gif"), "GIF", "giflib: "}),
+    [](const ::testing::TestParamInfo<Damage>& info) { return info.param.format + std::to_string(info.index); });
 
 std::string FlipMiddleBytes(std::string bytes) {
   for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 4; ++i) bytes[i] = static_cast<char>(bytes[i] ^ 0x5a);
