@@ -94,6 +94,9 @@ Result<Config> Resolve(const Layers& layers) {
   if (c.int8_weights != "auto" && c.int8_weights != "native" && c.int8_weights != "u8") {
     return InvalidArgument("INT8_WEIGHTS: expected auto, native or u8, got '" + c.int8_weights + "'");
   }
+  int allow_truncated = 0;
+  if (!(s = ParseInt(layers, "ALLOW_TRUNCATED_IMAGES", 0, 1, allow_truncated)).ok()) return s;
+  c.allow_truncated_images = allow_truncated == 1;
   if (!(s = ParseInt(layers, "DRAIN_TIMEOUT_S", 0, 3600, c.drain_timeout_s)).ok()) return s;
   if (c.num_threads == 0) c.num_threads = AvailableCores();
   if (c.decode_concurrency == 0) c.decode_concurrency = AvailableCores();

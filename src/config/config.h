@@ -34,6 +34,7 @@ struct Config {
   int decode_concurrency = 0;  // resolved: never 0 after Resolve()
   bool scaled_decode = true;
   std::string int8_weights = "auto";  // auto | native | u8 (model/int8_weights.h)
+  bool allow_truncated_images = false;
   int drain_timeout_s = 30;
   int http_threads = 64;
   int max_pending_connections = 1024;

@@ -43,6 +43,9 @@ constexpr std::array kSettings = {
                 "int8 models on CPUs whose u8 x s8 kernels saturate (AVX2 or AVX-512 without VNNI): auto = serve s8 "
                 "weights beyond +-64 as the exact u8 equivalent there, as given elsewhere; native = as given; u8 = "
                 "always shift."},
+    SettingSpec{"ALLOW_TRUNCATED_IMAGES", "0",
+                "0: a truncated or corrupt image (its decoder library says so) is refused with 400. 1: decode "
+                "what the library can recover (Pillow's LOAD_TRUNCATED_IMAGES)."},
     SettingSpec{"DRAIN_TIMEOUT_S", "30", "On SIGTERM/SIGINT: seconds to finish accepted requests before exiting."},
     SettingSpec{"HTTP_THREADS", "64", "HTTP worker threads: each serves one connection at a time."},
     SettingSpec{"MAX_PENDING_CONNECTIONS", "1024",

@@ -8,6 +8,8 @@
 
 #include "image/alpha.h"
 #include "image/gif_decoder.h"
+#include "image/jpeg_decoder.h"
+#include "image/png_decoder.h"
 #include "image/probe.h"
 #include "image/webp_decoder.h"
 
@@ -51,26 +53,10 @@ cv::Mat ToRgb8(const cv::Mat& in) {
   return rgb;
 }
 
-int ImreadFlags(ImageFormat format, int reduction) {
-  switch (format) {
-    case ImageFormat::kJpeg:
-      // JPEG has no alpha; IMREAD_COLOR variants apply EXIF orientation.
-      switch (reduction) {
-        case 2:
-          return cv::IMREAD_REDUCED_COLOR_2;
-        case 4:
-          return cv::IMREAD_REDUCED_COLOR_4;
-        case 8:
-          return cv::IMREAD_REDUCED_COLOR_8;
-        default:
-          return cv::IMREAD_COLOR;
-      }
-    case ImageFormat::kBmp:
-      return cv::IMREAD_COLOR;
-    default:
-      // Keep alpha and 16-bit samples so they are converted here, not dropped.
-      return cv::IMREAD_UNCHANGED;
-  }
+int ImreadFlags(ImageFormat format) {
+  // BMP has no alpha; TIFF keeps alpha and 16-bit samples so they are
+  // converted here, not dropped.
+  return format == ImageFormat::kBmp ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED;
 }
 
 // The full-resolution size of a frame decoded at 1/reduction from a
@@ -84,6 +70,39 @@ cv::Size FullSizeOf(const cv::Mat& frame, int width, int height, int reduction) 
   if (reduces_to(width, frame.cols) && reduces_to(height, frame.rows)) return {width, height};
   if (reduces_to(height, frame.cols) && reduces_to(width, frame.rows)) return {height, width};
   return {frame.cols * reduction, frame.rows * reduction};
+}
+
+// BMP and TIFF through OpenCV (imdecode says only "failed").
+Result<cv::Mat> DecodeWithOpenCv(ImageFormat format, std::string_view bytes) {
+  cv::Mat decoded;
+  try {
+    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+    decoded = cv::imdecode(buffer, ImreadFlags(format));
+  } catch (const cv::Exception& e) {
+    // imdecode reports read errors by an empty result; it throws when the
+    // header's size fails its pre-allocation limits.
+    return TooLarge(std::string("image refused before decoding: ") + e.err);
+  }
+  if (decoded.empty()) {
+    return InvalidArgument(std::string("cannot decode the ") + FormatName(format) + " image (corrupt or truncated)");
+  }
+  return ToRgb8(decoded);
+}
+
+// The frame in 8-bit RGB, each format through its own library.
+Result<cv::Mat> DecodePixels(ImageFormat format, std::string_view bytes, int reduction, const DecodeOptions& options) {
+  switch (format) {
+    case ImageFormat::kJpeg:
+      return DecodeJpeg(bytes, reduction, options.allow_truncated);
+    case ImageFormat::kPng:
+      return DecodePng(bytes, options.allow_truncated);
+    case ImageFormat::kGif:
+      return DecodeGifFirstFrame(bytes, options.max_pixels, options.allow_truncated);
+    case ImageFormat::kWebp:
+      return DecodeWebp(bytes, reduction);
+    default:
+      return DecodeWithOpenCv(format, bytes);
+  }
 }
 
 }  // namespace
@@ -123,30 +142,9 @@ Result<DecodedImage> DecodeImage(std::string_view bytes, const DecodeOptions& op
   }
 
   const int reduction = ChooseReduction(out.source_width, out.source_height, options.min_short_side);
-  if (out.format == ImageFormat::kGif) {
-    auto frame = DecodeGifFirstFrame(bytes, options.max_pixels);
-    if (!frame.ok()) return frame.status();
-    out.rgb = std::move(frame).value();
-  } else if (out.format == ImageFormat::kWebp) {
-    auto frame = DecodeWebp(bytes, reduction);
-    if (!frame.ok()) return frame.status();
-    out.rgb = std::move(frame).value();
-  } else {
-    cv::Mat decoded;
-    try {
-      const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
-      decoded = cv::imdecode(buffer, ImreadFlags(out.format, reduction));
-    } catch (const cv::Exception& e) {
-      // imdecode reports read errors by an empty result; it throws when the
-      // header's size fails its pre-allocation limits.
-      return TooLarge(std::string("image refused before decoding: ") + e.err);
-    }
-    if (decoded.empty()) {
-      return InvalidArgument(std::string("cannot decode the ") + FormatName(out.format) +
-                             " image (corrupt or truncated)");
-    }
-    out.rgb = ToRgb8(decoded);
-  }
+  auto frame = DecodePixels(out.format, bytes, reduction, options);
+  if (!frame.ok()) return frame.status();
+  out.rgb = std::move(frame).value();
   if (out.source_width == 0) {
     out.source_width = out.rgb.cols;
     out.source_height = out.rgb.rows;

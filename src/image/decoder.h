@@ -21,6 +21,12 @@ struct DecodeOptions {
   // WebP scaled decode), the decoder may return a frame reduced by 2, 4 or 8
   // whose shorter side is still at least this many pixels.
   int min_short_side = 0;
+  // false: an image its library reports as damaged (truncated, corrupt data)
+  // is refused (kInvalidArgument) with the library's words. true
+  // (ALLOW_TRUNCATED_IMAGES, Pillow's LOAD_TRUNCATED_IMAGES): whatever the
+  // library can still recover is decoded (libjpeg greys the missing part,
+  // giflib's missing rows stay white); damage it cannot get past still fails.
+  bool allow_truncated = false;
 };
 
 struct DecodedImage {
@@ -34,7 +40,8 @@ struct DecodedImage {
 };
 
 // Errors: kInvalidArgument (empty, unrecognised signature, corrupt or
-// truncated data), kTooLarge (more than max_pixels).
+// truncated data: the message says which and quotes the library), kTooLarge
+// (more than max_pixels).
 Result<DecodedImage> DecodeImage(std::string_view bytes, const DecodeOptions& options);
 
 // The largest reduction in {1, 2, 4, 8} that keeps min(width, height) /

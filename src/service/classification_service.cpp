@@ -63,6 +63,7 @@ Status ClassificationService::PrepareTensor(const ImageInput& input, std::span<f
   image::DecodeOptions dopt;
   dopt.max_pixels = options_.max_image_pixels;
   dopt.min_short_side = options_.scaled_decode ? 2 * spec_.resize_short_side() : 0;
+  dopt.allow_truncated = options_.allow_truncated_images;
   auto decoded = image::DecodeImage(input.bytes, dopt);
   timings.decode_ms = MsSince(t0);
   if (!decoded.ok()) {

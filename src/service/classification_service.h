@@ -40,6 +40,9 @@ struct ServiceOptions {
   // the resize size (512 for ResNet's 256), so an antialiased resize always
   // follows. None of ../shared/images is big enough to be affected.
   bool scaled_decode = true;
+  // ALLOW_TRUNCATED_IMAGES: decode damaged images as far as their library can
+  // (image::DecodeOptions::allow_truncated) instead of refusing them.
+  bool allow_truncated_images = false;
   // Decodes running at once (each may hold a frame of up to max_image_pixels);
   // more wait. Bounds decoded-frame memory under any load.
   int decode_concurrency = 2;

@@ -17,6 +17,7 @@ Result<std::shared_ptr<ClassificationService>> BuildService(const config::Config
   options.default_top_k = config.top_k;
   options.max_image_pixels = config.max_image_pixels;
   options.scaled_decode = config.scaled_decode;
+  options.allow_truncated_images = config.allow_truncated_images;
   options.decode_concurrency = config.decode_concurrency;
   options.prepared_ahead = static_cast<std::size_t>(
       std::max(1, config.model_runners) * std::max(1, config.max_batch_size) + std::max(1, config.decode_concurrency));

@@ -19,6 +19,7 @@ namespace {
 using nlohmann::json;
 using test::DataPath;
 using test::ReadFile;
+using test::SharedPath;
 
 std::shared_ptr<service::ClassificationService> FakeService(std::shared_ptr<test::FakeEngine> engine = nullptr) {
   if (!engine) engine = std::make_shared<test::FakeEngine>(std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
@@ -111,6 +112,20 @@ TEST_F(HttpApi, MissingEmptyAndUndecodableImagesAre400) {
   ASSERT_TRUE(truncated);
   EXPECT_EQ(truncated->status, 400);
   EXPECT_EQ(engine_->calls.load(), 0);  // nothing undecodable reached the model
+}
+
+TEST_F(HttpApi, HalfAJpegIs400Truncated) {
+  // A phone upload over a dropped connection: libjpeg would grey the missing half.
+  const std::string eagle = ReadFile(SharedPath("images/eagle.jpg"));
+  auto r = client_.Post("/infer", FilePart("file", eagle.substr(0, eagle.size() / 2)));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  const json j = json::parse(r->body, nullptr, false);
+  ASSERT_TRUE(j.is_object() && j["detail"].is_string()) << r->body;
+  EXPECT_NE(j["detail"].get<std::string>().find("the JPEG image is truncated (libjpeg: Premature end of JPEG file)"),
+            std::string::npos)
+      << r->body;
+  EXPECT_EQ(engine_->calls.load(), 0);
 }
 
 TEST_F(HttpApi, NonImagesAre415) {

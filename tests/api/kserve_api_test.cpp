@@ -29,6 +29,7 @@ namespace {
 using nlohmann::json;
 using test::DataPath;
 using test::ReadFile;
+using test::SharedPath;
 
 constexpr const char* kModel = "/v2/models/cp_model";
 
@@ -426,6 +427,18 @@ TEST_F(KServeApi, ImageErrorsKeepTheirStatus) {
   };
   ExpectError(post_image(ReadFile(DataPath("garbage.bin"))), 400, "element 0");
   ExpectError(post_image(ReadFile(DataPath("bomb_header.png"))), 413, "element 0");
+}
+
+TEST_F(KServeApi, HalfAJpegAsBytesIs400Truncated) {
+  const std::string eagle = ReadFile(SharedPath("images/eagle.jpg"));
+  const std::string raw = RawBytesElement(eagle.substr(0, eagle.size() / 2));
+  const json header = {{"inputs",
+                        {{{"name", "images"},
+                          {"datatype", "BYTES"},
+                          {"shape", {1}},
+                          {"parameters", {{"binary_data_size", raw.size()}}}}}}};
+  ExpectError(PostBinary(header, raw), 400, "the JPEG image is truncated (libjpeg: Premature end of JPEG file)");
+  EXPECT_EQ(engine_->calls.load(), 0);
 }
 
 TEST(KServeLimits, OversizedBodyIs413) {

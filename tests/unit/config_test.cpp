@@ -52,6 +52,7 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c->request_timeout_ms, 0);
   EXPECT_EQ(c->decode_concurrency, AvailableCores());
   EXPECT_TRUE(c->scaled_decode);
+  EXPECT_FALSE(c->allow_truncated_images);
   EXPECT_EQ(c->drain_timeout_s, 30);
   // The text defaults (help, README) agree with the typed ones.
   for (const auto& spec : AllSettings()) {
@@ -83,13 +84,22 @@ TEST(Config, BadNumbersNameTheSetting) {
                                                                                    {"NUM_THREADS", "-1"},
                                                                                    {"PORT", "80x"},
                                                                                    {"MAX_BODY_BYTES", ""},
-                                                                                   {"MAX_IMAGE_PIXELS", "1e9"}}) {
+                                                                                   {"MAX_IMAGE_PIXELS", "1e9"},
+                                                                                   {"ALLOW_TRUNCATED_IMAGES", "2"}}) {
     Layers l;
     l.env = {{key, value}};
     auto c = Resolve(l);
     ASSERT_FALSE(c.ok()) << key << "=" << value;
     EXPECT_EQ(c.status().message().rfind(key + ":", 0), 0u) << c.status().message();
   }
+}
+
+TEST(Config, AllowTruncatedImages) {
+  Layers l;
+  l.env = {{"ALLOW_TRUNCATED_IMAGES", "1"}};
+  auto c = Resolve(l);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->allow_truncated_images);
 }
 
 TEST(Config, ExplicitThreadsAndModelName) {

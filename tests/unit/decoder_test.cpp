@@ -12,6 +12,7 @@ namespace {
 
 using test::DataPath;
 using test::ReadFile;
+using test::SharedPath;
 
 Result<DecodedImage> Decode(const std::string& name, DecodeOptions o = {}) {
   return DecodeImage(ReadFile(DataPath(name)), o);
@@ -86,6 +87,93 @@ TEST(Decoder, TruncatedFilesOfEveryFormatAreErrorsNotCrashes) {
       }
     }
   }
+}
+
+// A file cut half-way (an upload over a dropped connection): refused, in the
+// library's words, not decoded with a grey or missing half.
+struct Damage {
+  std::string path;
+  const char* format;
+  const char* library;  // what the library said, quoted in the message
+};
+
+void PrintTo(const Damage& d, std::ostream* os) { *os << d.path; }
+
+class HalfFile : public ::testing::TestWithParam<Damage> {};
+
+TEST_P(HalfFile, IsRefusedAsTruncated) {
+  const std::string bytes = ReadFile(GetParam().path);
+  ASSERT_GT(bytes.size(), 100u) << GetParam().path;
+  auto d = DecodeImage(std::string_view(bytes).substr(0, bytes.size() / 2), {});
+  ASSERT_FALSE(d.ok()) << GetParam().path << " decoded as " << d->rgb.cols << "x" << d->rgb.rows;
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+  const std::string want = std::string("the ") + GetParam().format + " image is truncated (" + GetParam().library;
+  EXPECT_NE(d.status().message().find(want), std::string::npos) << d.status().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryDamageDetectingFormat, HalfFile,
+    ::testing::Values(Damage{SharedPath("images/eagle.jpg"), "JPEG", "libjpeg: Premature end of JPEG file"},
+                      Damage{DataPath("rb_progressive.jpg"), "JPEG", "libjpeg: Premature end of JPEG file"},
+                      Damage{SharedPath("images/coffee.png"), "PNG", "libpng: Read Error"},
+                      Damage{SharedPath("images/cat.webp"), "WebP", "libwebp: VP8_STATUS_NOT_ENOUGH_DATA"},
+                      Damage{DataPath("rb.gif"), "GIF", "giflib: "}),
+    [](const ::testing::TestParamInfo<Damage>& info) { return info.param.format + std::to_string(info.index); });
+
+std::string FlipMiddleBytes(std::string bytes) {
+  for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 4; ++i) bytes[i] = static_cast<char>(bytes[i] ^ 0x5a);
+  return bytes;
+}
+
+TEST(Decoder, CorruptPixelDataIsRefusedWhenTheLibrarySeesIt) {
+  // PNG: the IDAT chunk's CRC fails; GIF: the LZW stream breaks.
+  for (const auto& [path, want] : std::vector<std::pair<std::string, std::string>>{
+           {SharedPath("images/coffee.png"), "the PNG image is corrupt (libpng: "},
+           {DataPath("rb.gif"), "the GIF image is corrupt (giflib: "}}) {
+    auto d = DecodeImage(FlipMiddleBytes(ReadFile(path)), {});
+    ASSERT_FALSE(d.ok()) << path;
+    EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument) << path;
+    EXPECT_NE(d.status().message().find(want), std::string::npos) << d.status().message();
+  }
+}
+
+TEST(Decoder, AllowTruncatedDecodesWhatTheLibraryRecovers) {
+  DecodeOptions allow;
+  allow.allow_truncated = true;
+  for (const std::string& path :
+       {SharedPath("images/eagle.jpg"), SharedPath("images/coffee.png"), DataPath("rb.gif")}) {
+    const std::string bytes = ReadFile(path);
+    const std::string_view half = std::string_view(bytes).substr(0, bytes.size() / 2);
+    auto whole = DecodeImage(bytes, {});
+    auto d = DecodeImage(half, allow);
+    ASSERT_TRUE(whole.ok() && d.ok()) << path << ": " << d.status().ToString();
+    EXPECT_EQ(d->rgb.type(), CV_8UC3) << path;
+    EXPECT_EQ(d->rgb.size(), whole->rgb.size()) << path;  // the full frame, its missing part filled in
+    // The top rows were read before the cut (giflib reads 255-byte blocks
+    // whole, so the small GIF's cut frame has no complete row: all white).
+    if (path.ends_with(".gif")) continue;
+    EXPECT_LT(cv::norm(d->rgb.row(0), whole->rgb.row(0), cv::NORM_INF), 1.0) << path;
+  }
+  // libwebp returns no pixels for a cut file: refused even when allowed.
+  const std::string webp = ReadFile(SharedPath("images/cat.webp"));
+  auto w = DecodeImage(std::string_view(webp).substr(0, webp.size() / 2), allow);
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Decoder, AllowTruncatedKeepsScaledJpegDecode) {
+  cv::Mat big(1536, 2048, CV_8UC3, cv::Scalar(0, 0, 255));
+  std::vector<uchar> jpg;
+  cv::imencode(".jpg", big, jpg);
+  DecodeOptions o;
+  o.min_short_side = 300;
+  o.allow_truncated = true;
+  const std::string_view half(reinterpret_cast<const char*>(jpg.data()), jpg.size() / 2);
+  ASSERT_FALSE(DecodeImage(half, DecodeOptions{.min_short_side = 300}).ok());
+  auto d = DecodeImage(half, o);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->rgb.size(), cv::Size(512, 384));
+  EXPECT_EQ(d->full_size, cv::Size(2048, 1536));
 }
 
 TEST(Decoder, BombsAreRefusedFromTheHeader) {
