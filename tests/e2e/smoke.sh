@@ -25,7 +25,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -F file=@"$SHARED/README.md" $URL/
 code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$SHARED/images/cat.webp" -H 'Content-Type: image/jpeg' $URL/infer)
 [ "$code" = 200 ] || fail "raw WebP body gave $code"
 
-curl -s $URL/metrics | grep -q '^cross_pictures_model_int8_weights{.*variant="\(native\|u8-shifted\)"} 1' \
+# Not `curl | grep -q`: grep -q exits at the first match, curl then fails on
+# the closed pipe and pipefail fails the check (seen: 1 run in 6).
+metrics=$(curl -s $URL/metrics)
+grep -q '^cross_pictures_model_int8_weights{.*variant="\(native\|u8-shifted\)"} 1' <<<"$metrics" \
   || fail "no int8 weights gauge in /metrics"
 grep -q "int8 weights: " server.log || fail "startup log does not say how int8 weights are served"
 
