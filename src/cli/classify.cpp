@@ -1,10 +1,8 @@
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli/commands.h"
+#include "cli/files.h"
 #include "cli/startup.h"
 
 namespace cp::cli {
@@ -19,17 +17,9 @@ int RunClassify(const config::Config& cfg, const std::vector<std::string>& files
   int failures = 0;
   nlohmann::json out = nlohmann::json::array();
   for (const std::string& file : files) {
-    std::error_code ec;
-    std::ifstream in(file, std::ios::binary);
-    Result<service::Classification> result = InvalidArgument("cannot read file");
-    if (std::filesystem::is_directory(file, ec)) {
-      result = InvalidArgument("is a directory");
-    } else if (in) {
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      const std::string bytes = ss.str();
-      result = svc->Classify({bytes, {}, {}}, std::nullopt);
-    }
+    const auto bytes = ReadImageFile(file);
+    const Result<service::Classification> result =
+        bytes.ok() ? svc->Classify({*bytes, {}, {}}, std::nullopt) : Result<service::Classification>(bytes.status());
     if (!result.ok()) ++failures;
     if (json) {
       nlohmann::json item = {{"file", file}};
