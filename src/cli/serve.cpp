@@ -34,8 +34,9 @@ http::HttpServerOptions ServerOptions(const config::Config& cfg) {
 
 }  // namespace
 
-// Shutdown sequence (SIGTERM/SIGINT): readiness turns false; the listener
-// closes (no new connections); HTTP workers finish the requests they have
+// Shutdown sequence (SIGTERM/SIGINT): readiness turns false; for
+// DRAIN_DELAY_S the server keeps serving (load balancers see the 503 probe and
+// stop routing here); the listener closes (no new connections); HTTP workers finish the requests they have
 // accepted, which the scheduler still runs; Run() returns; the scheduler
 // drains and stops; exit 0. If that takes longer than DRAIN_TIMEOUT_S the
 // process exits 1 without waiting further.
@@ -71,9 +72,14 @@ int RunServe(const config::Config& cfg) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGUSR1) return;  // woken by main: the server ended on its own
+    ready = false;               // readiness answers 503 from now on
+    if (cfg.drain_delay_s > 0) {
+      std::cerr << "cross_pictures: signal " << sig << ": not ready; serving " << cfg.drain_delay_s
+                << " s more before draining (DRAIN_DELAY_S)" << std::endl;
+      std::this_thread::sleep_for(std::chrono::seconds(cfg.drain_delay_s));
+    }
     std::cerr << "cross_pictures: signal " << sig << ": draining (at most " << cfg.drain_timeout_s << " s)"
               << std::endl;
-    ready = false;
     server.Stop();
     std::unique_lock lock(mu);
     if (!cv.wait_for(lock, std::chrono::seconds(cfg.drain_timeout_s), [&] { return finished; })) {

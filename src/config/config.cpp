@@ -97,6 +97,7 @@ Result<Config> Resolve(const Layers& layers) {
   int allow_truncated = 0;
   if (!(s = ParseInt(layers, "ALLOW_TRUNCATED_IMAGES", 0, 1, allow_truncated)).ok()) return s;
   c.allow_truncated_images = allow_truncated == 1;
+  if (!(s = ParseInt(layers, "DRAIN_DELAY_S", 0, 3600, c.drain_delay_s)).ok()) return s;
   if (!(s = ParseInt(layers, "DRAIN_TIMEOUT_S", 0, 3600, c.drain_timeout_s)).ok()) return s;
   if (c.num_threads == 0) c.num_threads = AvailableCores();
   if (c.decode_concurrency == 0) c.decode_concurrency = AvailableCores();

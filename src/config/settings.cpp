@@ -46,6 +46,9 @@ constexpr std::array kSettings = {
     SettingSpec{"ALLOW_TRUNCATED_IMAGES", "0",
                 "0: a truncated or corrupt image (its decoder library says so) is refused with 400. 1: decode "
                 "what the library can recover (Pillow's LOAD_TRUNCATED_IMAGES)."},
+    SettingSpec{"DRAIN_DELAY_S", "0",
+                "On SIGTERM/SIGINT: seconds to keep serving with the readiness probe answering 503, so load balancers "
+                "stop sending new requests, before the listener closes."},
     SettingSpec{"DRAIN_TIMEOUT_S", "30", "On SIGTERM/SIGINT: seconds to finish accepted requests before exiting."},
     SettingSpec{"HTTP_THREADS", "64", "HTTP worker threads: each serves one connection at a time."},
     SettingSpec{"MAX_PENDING_CONNECTIONS", "1024",

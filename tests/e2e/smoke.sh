@@ -36,6 +36,23 @@ kill -TERM $PID
 wait $PID || fail "exit status $? after SIGTERM"
 grep -q "stopped" server.log || fail "no clean stop"
 
+# DRAIN_DELAY_S: after SIGTERM, readiness answers 503 while requests are still
+# served; then the server drains and exits 0.
+MODEL_PATH="$SHARED/models/mobilenetv2-12-int8.onnx" LABELS_PATH="$SHARED/labels/imagenet_classes.txt" DRAIN_DELAY_S=3 \
+  "$BIN" serve --host 127.0.0.1 --port 0 2> delay.log &
+PID=$!
+for _ in $(seq 100); do grep -q "serving on" delay.log && break; sleep 0.1; done
+URL=http://127.0.0.1:$(sed -n 's/.*serving on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' delay.log)
+[ "$(curl -s -o /dev/null -w '%{http_code}' $URL/v2/health/ready)" = 200 ] || fail "not ready before SIGTERM"
+kill -TERM $PID
+for _ in $(seq 20); do grep -q "not ready; serving" delay.log && break; sleep 0.1; done
+code=$(curl -s -o /dev/null -w '%{http_code}' $URL/v2/health/ready)
+[ "$code" = 503 ] || fail "readiness during DRAIN_DELAY_S gave $code: $(cat delay.log)"
+code=$(curl -s -o /dev/null -w '%{http_code}' -F file=@"$SHARED/images/eagle.jpg" $URL/infer)
+[ "$code" = 200 ] || fail "/infer during DRAIN_DELAY_S gave $code"
+wait $PID || fail "exit status $? after SIGTERM with DRAIN_DELAY_S: $(cat delay.log)"
+grep -q "stopped" delay.log || fail "no clean stop after the drain delay"
+
 # Invalid configuration stops startup with the setting's name.
 if TOP_K=abc "$BIN" serve --port 0 2> bad.log; then fail "TOP_K=abc was accepted"; fi
 grep -q "TOP_K" bad.log || fail "error does not name TOP_K: $(cat bad.log)"
