@@ -36,8 +36,8 @@ http::HttpServerOptions ServerOptions(const config::Config& cfg) {
 
 // Shutdown sequence (SIGTERM/SIGINT): readiness turns false; for
 // DRAIN_DELAY_S the server keeps serving (load balancers see the 503 probe and
-// stop routing here); the listener closes (no new connections); HTTP workers finish the requests they have
-// accepted, which the scheduler still runs; Run() returns; the scheduler
+// stop routing here); the listener closes (no new connections); HTTP workers
+// finish the requests they have accepted, which the scheduler still runs; Run() returns; the scheduler
 // drains and stops; exit 0. If that takes longer than DRAIN_TIMEOUT_S the
 // process exits 1 without waiting further.
 int RunServe(const config::Config& cfg) {

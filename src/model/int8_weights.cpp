@@ -191,7 +191,7 @@ Result<Int8Weights> ParseInt8Weights(std::string_view text) {
   return InvalidArgument("INT8_WEIGHTS: expected auto, native or u8, got '" + std::string(text) + "'");
 }
 
-Result<ShiftedModel> ShiftS8WeightsToU8(std::string_view model_bytes) {
+Result<ShiftedModel> ShiftS8WeightsToU8(std::string model_bytes) {
   if (model_bytes.size() > static_cast<std::size_t>(INT_MAX)) return InvalidArgument("model larger than 2 GB");
   onnx::ModelProto model;
   if (!model.ParseFromArray(model_bytes.data(), static_cast<int>(model_bytes.size())) || !model.has_graph()) {
@@ -199,10 +199,11 @@ Result<ShiftedModel> ShiftS8WeightsToU8(std::string_view model_bytes) {
   }
   ShiftedModel out = Shifter(*model.mutable_graph()).Run();
   if (out.shifted == 0) {
-    out.bytes.assign(model_bytes);
-  } else if (!model.SerializeToString(&out.bytes)) {
-    return Internal("cannot serialize the shifted model");
+    out.bytes = std::move(model_bytes);
+    return out;
   }
+  std::string().swap(model_bytes);  // the parsed model holds every weight now: one copy less at the peak
+  if (!model.SerializeToString(&out.bytes)) return Internal("cannot serialize the shifted model");
   return out;
 }
 

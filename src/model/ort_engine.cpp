@@ -89,7 +89,7 @@ Result<std::unique_ptr<OrtEngine>> OrtEngine::Load(const std::string& path, cons
     if (NeedsScan(options.int8_weights, cpu)) {
       auto bytes = ReadModelFile(path);
       if (!bytes.ok()) return bytes.status();
-      auto shifted = ShiftS8WeightsToU8(*bytes);
+      auto shifted = ShiftS8WeightsToU8(std::move(bytes).value());
       if (!shifted.ok()) return InvalidArgument("cannot load model " + path + ": " + shifted.status().message());
       scan = std::move(shifted).value();
     }
