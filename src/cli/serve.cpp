@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,7 +23,9 @@ http::HttpServerOptions ServerOptions(const config::Config& cfg) {
   o.host = cfg.host;
   o.port = cfg.port;
   o.threads = cfg.http_threads;
-  o.max_pending_connections = cfg.max_pending_connections;
+  o.io_threads = cfg.io_threads;
+  o.max_connections = cfg.max_connections;
+  o.header_timeout_s = cfg.header_timeout_s;
   o.read_timeout_s = cfg.read_timeout_s;
   o.keep_alive_timeout_s = cfg.keep_alive_timeout_s;
   o.max_body_bytes = cfg.max_body_bytes;
@@ -32,13 +35,32 @@ http::HttpServerOptions ServerOptions(const config::Config& cfg) {
   return o;
 }
 
+// Every connection is a file descriptor: raise the soft open-files limit to
+// the hard one (as nginx's worker_rlimit_nofile does), and say so when even
+// that cannot hold MAX_CONNECTIONS.
+void RaiseOpenFilesLimit(int max_connections) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  const auto needed = static_cast<rlim_t>(max_connections) + 64;  // + model files, logs, listeners
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
+    std::cerr << "cross_pictures: warning: open-files limit " << lim.rlim_cur << " < MAX_CONNECTIONS "
+              << max_connections << " + 64: connections beyond it wait in the listen queue (raise ulimit -n)"
+              << std::endl;
+  }
+}
+
 }  // namespace
 
 // Shutdown sequence (SIGTERM/SIGINT): readiness turns false; for
 // DRAIN_DELAY_S the server keeps serving (load balancers see the 503 probe and
-// stop routing here); the listener closes (no new connections); HTTP workers
-// finish the requests they have accepted, which the scheduler still runs; Run() returns; the scheduler
-// drains and stops; exit 0. If that takes longer than DRAIN_TIMEOUT_S the
+// stop routing here); the listener closes (no new connections) and so do idle
+// keep-alive connections; requests already read are answered (with
+// Connection: close), the scheduler still running them; Run() returns; the
+// scheduler drains and stops; exit 0. If that takes longer than DRAIN_TIMEOUT_S the
 // process exits 1 without waiting further.
 int RunServe(const config::Config& cfg) {
   // Block SIGINT/SIGTERM before any thread starts, so every thread inherits
@@ -50,6 +72,7 @@ int RunServe(const config::Config& cfg) {
   sigaddset(&signals, SIGUSR1);  // main -> waiter: "the server ended on its own"
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  RaiseOpenFilesLimit(cfg.max_connections);
   auto metrics = std::make_shared<metrics::Metrics>(cfg.model_name, model::RuntimeVersion());
   auto started = StartService(cfg, /*serving=*/true, metrics.get());
   if (!started.ok()) {

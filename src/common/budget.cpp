@@ -24,9 +24,14 @@ Budget::Lease::~Lease() {
 Budget::Budget(std::uint64_t capacity, std::string what, std::function<void(double)> on_change)
     : capacity_(capacity), what_(std::move(what)), on_change_(std::move(on_change)) {}
 
+Status Budget::DeadlineError() const {
+  return DeadlineExceeded("the request deadline expired while waiting for " + what_);
+}
+
 Result<Budget::Lease> Budget::Reserve(std::uint64_t amount, std::optional<Clock::time_point> deadline) {
   if (capacity_ == 0) return Lease(this, 0);
   amount = std::min(amount, capacity_);
+  Grants grants;
   {
     std::unique_lock lock(mu_);
     const auto me = line_.emplace(line_.end());
@@ -37,11 +42,63 @@ Result<Budget::Lease> Budget::Reserve(std::uint64_t amount, std::optional<Clock:
     line_.erase(me);
     if (got) used_ += amount;
     // The next in line is now first (and may fit), whether I got mine or gave up.
-    WakeFirst();
-    if (!got) return DeadlineExceeded("the request deadline expired while waiting for " + what_);
+    WakeFirst(grants);
+    if (!got) {
+      lock.unlock();
+      Deliver(grants);
+      return DeadlineError();
+    }
   }
+  Deliver(grants);
   if (on_change_) on_change_(static_cast<double>(amount));
   return Lease(this, amount);
+}
+
+std::uint64_t Budget::ReserveAsync(std::uint64_t amount, std::function<void(Lease)> on_grant) {
+  if (capacity_ == 0) {
+    on_grant(Lease(this, 0));
+    return 0;
+  }
+  amount = std::min(amount, capacity_);
+  Grants grants;
+  std::uint64_t ticket = 0;
+  {
+    std::lock_guard lock(mu_);
+    ticket = next_ticket_++;
+    Waiter& w = *line_.emplace(line_.end());
+    w.amount = amount;
+    w.on_grant = std::move(on_grant);
+    w.ticket = ticket;
+    WakeFirst(grants);
+  }
+  Deliver(grants);
+  return ticket;
+}
+
+bool Budget::CancelWait(std::uint64_t ticket) {
+  Grants grants;
+  bool removed = false;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = line_.begin(); it != line_.end(); ++it) {
+      if (it->on_grant && it->ticket == ticket) {
+        line_.erase(it);
+        removed = true;
+        break;
+      }
+    }
+    if (removed) WakeFirst(grants);  // the next may be first now
+  }
+  Deliver(grants);
+  return removed;
+}
+
+void Budget::Deliver(Grants& grants) {
+  for (auto& [on_grant, amount] : grants) {
+    if (on_change_) on_change_(static_cast<double>(amount));
+    on_grant(Lease(this, amount));
+  }
+  grants.clear();
 }
 
 std::uint64_t Budget::in_use() const {
@@ -54,18 +111,29 @@ std::size_t Budget::waiting() const {
   return line_.size();
 }
 
-void Budget::WakeFirst() {
-  if (!line_.empty() && used_ + line_.front().amount <= capacity_) line_.front().turn.notify_one();
+void Budget::WakeFirst(Grants& grants) {
+  while (!line_.empty() && used_ + line_.front().amount <= capacity_) {
+    Waiter& first = line_.front();
+    if (!first.on_grant) {
+      first.turn.notify_one();  // it takes its amount itself, then wakes the next
+      return;
+    }
+    used_ += first.amount;
+    grants.emplace_back(std::move(first.on_grant), first.amount);
+    line_.pop_front();
+  }
 }
 
 void Budget::Release(std::uint64_t amount) {
   if (amount == 0) return;
+  Grants grants;
   {
     std::lock_guard lock(mu_);
     used_ -= amount;
-    WakeFirst();
+    WakeFirst(grants);
   }
   if (on_change_) on_change_(-static_cast<double>(amount));
+  Deliver(grants);
 }
 
 }  // namespace cp

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -78,7 +79,9 @@ Result<Config> Resolve(const Layers& layers) {
            .ok())
     return s;
   if (!(s = ParseInt(layers, "HTTP_THREADS", 1, 4096, c.http_threads)).ok()) return s;
-  if (!(s = ParseInt(layers, "MAX_PENDING_CONNECTIONS", 1, 1 << 20, c.max_pending_connections)).ok()) return s;
+  if (!(s = ParseInt(layers, "IO_THREADS", 0, 64, c.io_threads)).ok()) return s;
+  if (!(s = ParseInt(layers, "MAX_CONNECTIONS", 1, 1 << 20, c.max_connections)).ok()) return s;
+  if (!(s = ParseInt(layers, "HEADER_TIMEOUT_S", 1, 3600, c.header_timeout_s)).ok()) return s;
   if (!(s = ParseInt(layers, "READ_TIMEOUT_S", 1, 3600, c.read_timeout_s)).ok()) return s;
   if (!(s = ParseInt(layers, "KEEP_ALIVE_TIMEOUT_S", 1, 3600, c.keep_alive_timeout_s)).ok()) return s;
   if (!(s = ParseInt(layers, "MAX_BATCH_SIZE", 1, 1024, c.max_batch_size)).ok()) return s;
@@ -101,6 +104,7 @@ Result<Config> Resolve(const Layers& layers) {
   if (!(s = ParseInt(layers, "DRAIN_TIMEOUT_S", 0, 3600, c.drain_timeout_s)).ok()) return s;
   if (c.num_threads == 0) c.num_threads = AvailableCores();
   if (c.decode_concurrency == 0) c.decode_concurrency = AvailableCores();
+  if (c.io_threads == 0) c.io_threads = std::clamp(AvailableCores() / 4, 1, 4);
   return c;
 }
 

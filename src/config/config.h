@@ -38,7 +38,9 @@ struct Config {
   int drain_delay_s = 0;  // readiness 503 while still serving, before the listener closes
   int drain_timeout_s = 30;
   int http_threads = 64;
-  int max_pending_connections = 1024;
+  int io_threads = 0;  // resolved: never 0 after Resolve()
+  int max_connections = 10'000;
+  int header_timeout_s = 10;
   int read_timeout_s = 10;
   int keep_alive_timeout_s = 5;
 };

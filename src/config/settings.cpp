@@ -50,11 +50,16 @@ constexpr std::array kSettings = {
                 "On SIGTERM/SIGINT: seconds to keep serving with the readiness probe answering 503, so load balancers "
                 "stop sending new requests, before the listener closes."},
     SettingSpec{"DRAIN_TIMEOUT_S", "30", "On SIGTERM/SIGINT: seconds to finish accepted requests before exiting."},
-    SettingSpec{"HTTP_THREADS", "64", "HTTP worker threads: each serves one connection at a time."},
-    SettingSpec{"MAX_PENDING_CONNECTIONS", "1024",
-                "Accepted connections waiting for a free HTTP worker; when full, the server stops accepting and new "
-                "connections wait in the kernel's listen queue."},
-    SettingSpec{"READ_TIMEOUT_S", "10", "Seconds a client may stall while sending a request before it is dropped."},
+    SettingSpec{"HTTP_THREADS", "64",
+                "Threads that run requests (decode, preprocess, waiting for the model); connections hold none."},
+    SettingSpec{"IO_THREADS", "0", "Event-loop threads that own every connection's socket; 0 = 1 per 4 cores (1..4)."},
+    SettingSpec{"MAX_CONNECTIONS", "10000",
+                "Connections open at once; beyond, a new connection gets 503 and is closed. The process raises its "
+                "open-files limit to fit."},
+    SettingSpec{"HEADER_TIMEOUT_S", "10",
+                "Seconds from a request's first byte to the end of its header; then 408 and the connection closes."},
+    SettingSpec{"READ_TIMEOUT_S", "10",
+                "Longest pause, in seconds, while a body is received or a reply sent; then the connection closes."},
     SettingSpec{"KEEP_ALIVE_TIMEOUT_S", "5", "Seconds an idle keep-alive connection is kept open."},
 };
 }  // namespace

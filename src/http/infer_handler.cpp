@@ -1,21 +1,20 @@
 // POST /infer: the Python service's contract.
-#include <algorithm>
 #include <charconv>
 
 #include "http/error_mapping.h"
 #include "http/json_codec.h"
 #include "http/reply.h"
 #include "http/server.h"
-#include "http/upload_reader.h"
+#include "http/uploads.h"
 
 namespace cp::http {
 
 namespace {
 
 // ?top_k=N: nullopt when absent; kInvalidParameter when not an integer in range.
-Result<std::optional<int>> ParseTopK(const httplib::Request& req, const service::ClassificationService& svc) {
-  if (!req.has_param("top_k")) return std::optional<int>{};
-  const std::string text = req.get_param_value("top_k");
+Result<std::optional<int>> ParseTopK(const Request& req, const service::ClassificationService& svc) {
+  if (!req.HasParam("top_k")) return std::optional<int>{};
+  const std::string text = req.Param("top_k");
   long long v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc{} || p != text.data() + text.size()) {
@@ -27,30 +26,24 @@ Result<std::optional<int>> ParseTopK(const httplib::Request& req, const service:
 
 }  // namespace
 
-void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res,
-                             const httplib::ContentReader& reader) {
-  const metrics::InFlightRequest in_flight(metrics_.get());
-  // Shed before decoding anything: a full queue answers 503 at once,
-  // discarding the upload as it arrives.
+// Shed before reading anything: a full queue answers 503 at once (the
+// transport drops the upload as it arrives).
+std::optional<Response> HttpServer::AdmitInfer(const RequestHead&) const {
   if (service_->model_loaded() && service_->Saturated()) {
-    DiscardBody(req, reader, options_.max_body_bytes);
-    return SendError(res, Overloaded("the server is at capacity; retry later"));
+    return Refusal(Overloaded("the server is at capacity; retry later"));
   }
-  auto deadline = RequestDeadline(req, options_.request_timeout_ms, std::chrono::steady_clock::now());
-  // Room for the body in memory before reading it; held until the reply is built.
-  auto lease =
-      ReserveBody(*body_budget_, req, reader, options_.max_body_bytes, deadline.ok() ? *deadline : std::nullopt);
-  if (!lease.ok()) return SendError(res, lease.status());
-  auto uploads = ReadUploads(req, reader, options_.max_body_bytes, service::kMaxImagesPerRequest);
-  if (!uploads.ok()) {
-    SendError(res, uploads.status());
-    if (uploads.status().code() == StatusCode::kTooLarge) res.set_header("Connection", "close");
-    return;
-  }
-  if (!deadline.ok()) return SendError(res, deadline.status());
-  if (!service_->model_loaded()) return SendError(res, Unavailable("Model not loaded"));
+  return std::nullopt;
+}
+
+Response HttpServer::HandleInfer(Request& req) {
+  const metrics::InFlightRequest in_flight(metrics_.get());
+  auto deadline = RequestDeadline(req, options_.request_timeout_ms, req.start);
+  auto uploads = ParseUploads(req, service::kMaxImagesPerRequest);
+  if (!uploads.ok()) return Refusal(uploads.status());
+  if (!deadline.ok()) return Refusal(deadline.status());
+  if (!service_->model_loaded()) return Refusal(Unavailable("Model not loaded"));
   auto top_k = ParseTopK(req, *service_);
-  if (!top_k.ok()) return SendError(res, top_k.status(), "top_k");
+  if (!top_k.ok()) return Refusal(top_k.status(), "top_k");
 
   std::vector<service::ImageInput> inputs;
   for (const Upload& u : *uploads) inputs.push_back({u.bytes, u.content_type, *deadline});
@@ -63,8 +56,8 @@ void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res
     }
   }
   if (results.size() == 1) {
-    if (!results[0].ok()) return SendError(res, results[0].status());
-    return ReplyJson(res, 200, ClassificationJson(*results[0]));
+    if (!results[0].ok()) return Refusal(results[0].status());
+    return JsonResponse(200, ClassificationJson(*results[0]));
   }
   // Several images: one entry per image, in order, each its own outcome.
   nlohmann::json items = nlohmann::json::array();
@@ -75,7 +68,7 @@ void HttpServer::HandleInfer(const httplib::Request& req, httplib::Response& res
     item["filename"] = (*uploads)[i].filename;
     items.push_back(std::move(item));
   }
-  ReplyJson(res, 200, {{"results", std::move(items)}});
+  return JsonResponse(200, {{"results", std::move(items)}});
 }
 
 }  // namespace cp::http

@@ -1,7 +1,5 @@
 #include "http/kserve.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -14,7 +12,7 @@
 #include "http/kserve_binary.h"
 #include "http/reply.h"
 #include "http/server.h"
-#include "http/upload_reader.h"
+#include "http/uploads.h"
 #include "model/topk.h"
 
 #ifndef CP_VERSION
@@ -35,37 +33,21 @@ constexpr const char* kVersion = "1";
 // batch: bounds the memory a large BYTES batch takes.
 constexpr std::size_t kChunkImages = 32;
 
-void SendJson(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
-
-void SendError(httplib::Response& res, const Status& status, metrics::Metrics* metrics = nullptr) {
+Response ErrorReply(const Status& status, metrics::Metrics* metrics = nullptr) {
   if (metrics) metrics->CountRefusal(status.code());
+  Response res = JsonResponse(HttpStatusFor(status.code()), {{"error", status.message()}});
   SetRetryAfter(res, status.code());
-  SendJson(res, HttpStatusFor(status.code()), {{"error", status.message()}});
+  return res;
 }
 
-// Runs a handler; an escaping exception becomes a 500 {"error"}.
-template <typename Fn>
-void Guarded(httplib::Response& res, Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    SendError(res, Internal(std::string("internal error: ") + e.what()));
-  } catch (...) {
-    SendError(res, Internal("internal error"));
-  }
-}
-
-// kNotFound unless the URL (kModelPath) names our model, and version 1 if any.
-Status CheckModel(const KServeContext& ctx, const httplib::Request& req) {
-  const std::string name = req.matches[1].str();
+// kNotFound unless the URL (kModelPath's groups) names our model, and version 1 if any.
+Status CheckModel(const KServeContext& ctx, const PathGroups& groups) {
+  const std::string name = groups.size() > 0 && groups[0] ? *groups[0] : std::string();
   if (name != ctx.model_name) {
     return NotFound("unknown model '" + name + "' (this server serves '" + ctx.model_name + "')");
   }
-  if (req.matches[2].matched && req.matches[2].str() != kVersion) {
-    return NotFound("unknown version '" + req.matches[2].str() + "' of model '" + name + "' (the only one is 1)");
+  if (groups.size() > 1 && groups[1] && *groups[1] != kVersion) {
+    return NotFound("unknown version '" + *groups[1] + "' of model '" + name + "' (the only one is 1)");
   }
   return Status::Ok();
 }
@@ -74,11 +56,23 @@ Status ModelUnavailable(const KServeContext& ctx) {
   return Unavailable("model '" + ctx.model_name + "' is not loaded: " + ctx.service->load_error());
 }
 
-// 200 with no body (as Triton), or 503 {"error"}.
-void AnswerReadiness(const KServeContext& ctx, httplib::Response& res) {
-  if (!ctx.service->model_loaded()) return SendError(res, ModelUnavailable(ctx));
-  if (ctx.ready && !ctx.ready()) return SendError(res, Unavailable("not ready (warming up or draining)"));
-  res.status = 200;
+// Why the server or model is not ready; OK when it is.
+Status Readiness(const KServeContext& ctx) {
+  if (!ctx.service->model_loaded()) return ModelUnavailable(ctx);
+  if (ctx.ready && !ctx.ready()) return Unavailable("not ready (warming up or draining)");
+  return Status::Ok();
+}
+
+// KServe's bodies: 200 {"ready": true} (with "name" for a model), or 503
+// {"ready": false, "error": why}.
+Response AnswerReadiness(const KServeContext& ctx, const std::optional<std::string>& model) {
+  const Status s = Readiness(ctx);
+  json body = {{"ready", s.ok()}};
+  if (model) body["name"] = *model;
+  if (!s.ok()) body["error"] = s.message();
+  Response res = JsonResponse(s.ok() ? 200 : HttpStatusFor(s.code()), body);
+  if (!s.ok()) SetRetryAfter(res, s.code());
+  return res;
 }
 
 std::vector<std::int64_t> ImageShape(const model::ModelInfo& mi, std::int64_t batch) {
@@ -284,132 +278,75 @@ Deadline LowerDeadline(Deadline deadline, std::optional<std::uint64_t> timeout_u
   return deadline ? std::min(*deadline, t) : t;
 }
 
-bool DeclaredTooLarge(const httplib::Request& req, std::uint64_t max_body_bytes) {
-  return req.get_header_value<std::uint64_t>("Content-Length") > max_body_bytes;
-}
-
-// The whole body, or kTooLarge beyond max_body_bytes (then the rest is not read).
-Result<std::string> ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
-                             std::uint64_t max_body_bytes) {
-  const Status too_large = BodyTooLarge(max_body_bytes);
-  if (DeclaredTooLarge(req, max_body_bytes)) {
-    // The library skips such a body unread once we ask for it; not asking
-    // would leave it on a kept-alive connection, to be parsed as a request.
-    DiscardBody(req, reader, max_body_bytes);
-    return too_large;
-  }
-  std::string body;
-  std::uint64_t received = 0;
-  auto receive = [&](const char* data, std::size_t n) {
-    received += n;
-    if (received > max_body_bytes) return false;
-    body.append(data, n);
-    return true;
-  };
-  bool ok = false;
-  if (req.is_multipart_form_data()) {
-    // Not a KServe body: read it through, keeping none, so the connection stays usable.
-    ok = reader([](const httplib::MultipartFormData&) { return true; },
-                [&](const char*, std::size_t n) {
-                  received += n;
-                  return received <= max_body_bytes;
-                });
-  } else {
-    ok = reader(receive);
-  }
-  if (received > max_body_bytes) return too_large;
-  if (!ok) return InvalidArgument("cannot read the request body");
-  if (req.is_multipart_form_data()) return InvalidArgument("expected a JSON body, not multipart/form-data");
-  return body;
-}
-
 // What refuses an infer request before its body is read: an unknown model or
 // version (404), a saturated engine (503, shed as /infer does). RunInfer
 // checks saturation again: the queue can fill while a body is read.
-Status RefuseUnread(const KServeContext& ctx, const httplib::Request& req) {
-  if (Status s = CheckModel(ctx, req); !s.ok()) return s;
+Status RefuseUnread(const KServeContext& ctx, const PathGroups& groups) {
+  if (Status s = CheckModel(ctx, groups); !s.ok()) return s;
   if (ctx.service->model_loaded() && ctx.service->Saturated()) {
     return Overloaded("the server is at capacity; retry later");
   }
   return Status::Ok();
 }
 
-void HandleInfer(const KServeContext& ctx, const httplib::Request& req, httplib::Response& res,
-                 const httplib::ContentReader& reader) {
+Response HandleInfer(const KServeContext& ctx, const Request& req) {
   metrics::Metrics* const metrics = ctx.metrics.get();
   const metrics::InFlightRequest in_flight(metrics);
-  const Clock::time_point start = Clock::now();
-  const auto deadline = RequestDeadline(req, ctx.request_timeout_ms, start);
-  // Refused before reading (a body declared beyond the limit is ReadBody's
-  // 413, never read): the body is discarded as it arrives, nothing kept, so a
-  // kept-alive connection stays in sync.
-  if (Status s = RefuseUnread(ctx, req); !s.ok() && !DeclaredTooLarge(req, ctx.max_body_bytes)) {
-    DiscardBody(req, reader, ctx.max_body_bytes);
-    return SendError(res, s, metrics);
-  }
-  // Room for the body in memory before reading it (Budget), held until the reply is built.
-  std::optional<Budget::Lease> lease;
-  if (ctx.body_budget) {
-    auto reserved =
-        ReserveBody(*ctx.body_budget, req, reader, ctx.max_body_bytes, deadline.ok() ? *deadline : std::nullopt);
-    if (!reserved.ok()) return SendError(res, reserved.status(), metrics);
-    lease = std::move(reserved).value();
-  }
-  auto body = ReadBody(req, reader, ctx.max_body_bytes);
-  if (!body.ok()) {
-    if (body.status().code() == StatusCode::kTooLarge) res.set_header("Connection", "close");
-    return SendError(res, body.status());
-  }
-  if (!deadline.ok()) return SendError(res, deadline.status());
-  auto parsed = kserve::ParseInferRequest(*body, req.get_header_value("Inference-Header-Content-Length"));
-  if (!parsed.ok()) return SendError(res, parsed.status());
-  auto response = RunInfer(ctx, *parsed, LowerDeadline(*deadline, parsed->timeout_us, start));
-  if (!response.ok()) return SendError(res, response.status(), metrics);
+  const auto deadline = RequestDeadline(req, ctx.request_timeout_ms, req.start);
+  if (IsMultipart(req)) return ErrorReply(InvalidArgument("expected a JSON body, not multipart/form-data"));
+  if (!deadline.ok()) return ErrorReply(deadline.status());
+  auto parsed = kserve::ParseInferRequest(req.body, req.headers.Get("Inference-Header-Content-Length"));
+  if (!parsed.ok()) return ErrorReply(parsed.status());
+  auto response = RunInfer(ctx, *parsed, LowerDeadline(*deadline, parsed->timeout_us, req.start));
+  if (!response.ok()) return ErrorReply(response.status(), metrics);
   kserve::EncodedResponse encoded = kserve::EncodeInferResponse(*response);
-  res.status = 200;
+  Response res;
+  res.body = std::move(encoded.body);
   if (encoded.header_length) {
-    res.set_header("Inference-Header-Content-Length", std::to_string(*encoded.header_length));
-    res.set_content(std::move(encoded.body), "application/octet-stream");
+    res.SetHeader("Inference-Header-Content-Length", std::to_string(*encoded.header_length));
+    res.content_type = "application/octet-stream";
   } else {
-    res.set_content(std::move(encoded.body), "application/json");
+    res.content_type = kJsonType;
   }
+  return res;
 }
 
 }  // namespace
 
-void RegisterKServeRoutes(httplib::Server& server, KServeContext context) {
+void RegisterKServeRoutes(Router& router, KServeContext context) {
   auto ctx = std::make_shared<const KServeContext>(std::move(context));
-  using Req = httplib::Request;
-  using Res = httplib::Response;
+  const std::string model_path = kModelPath;
 
-  server.Get("/v2", [](const Req&, Res& res) {
-    Guarded(res, [&] {
-      SendJson(res, 200,
-               {{"name", "cross_pictures"},
-                {"version", CP_VERSION},
-                {"extensions", {"classification", "binary_tensor_data"}}});
-    });
+  router.Get("/v2", [](Request&, const PathGroups&) {
+    return JsonResponse(200, {{"name", "cross_pictures"},
+                              {"version", CP_VERSION},
+                              {"extensions", {"classification", "binary_tensor_data"}}});
   });
-  server.Get("/v2/health/live", [](const Req&, Res& res) { res.status = 200; });
-  server.Get("/v2/health/ready", [ctx](const Req&, Res& res) { Guarded(res, [&] { AnswerReadiness(*ctx, res); }); });
-  server.Get(kModelPath, [ctx](const Req& req, Res& res) {
-    Guarded(res, [&] {
-      if (Status s = CheckModel(*ctx, req); !s.ok()) return SendError(res, s);
-      const model::ModelInfo* mi = ctx->service->model_info();
-      if (mi == nullptr) return SendError(res, ModelUnavailable(*ctx));
-      SendJson(res, 200, ModelMetadata(*ctx, *mi));
-    });
+  router.Get("/v2/health/live", [](Request&, const PathGroups&) { return JsonResponse(200, {{"live", true}}); });
+  router.Get("/v2/health/ready", [ctx](Request&, const PathGroups&) { return AnswerReadiness(*ctx, std::nullopt); });
+  router.Get(model_path, [ctx](Request&, const PathGroups& groups) {
+    if (Status s = CheckModel(*ctx, groups); !s.ok()) return ErrorReply(s);
+    const model::ModelInfo* mi = ctx->service->model_info();
+    if (mi == nullptr) return ErrorReply(ModelUnavailable(*ctx));
+    return JsonResponse(200, ModelMetadata(*ctx, *mi));
   });
-  server.Get(std::string(kModelPath) + "/ready", [ctx](const Req& req, Res& res) {
-    Guarded(res, [&] {
-      if (Status s = CheckModel(*ctx, req); !s.ok()) return SendError(res, s);
-      AnswerReadiness(*ctx, res);
-    });
+  router.Get(model_path + "/ready", [ctx](Request&, const PathGroups& groups) {
+    if (Status s = CheckModel(*ctx, groups); !s.ok()) return ErrorReply(s);
+    return AnswerReadiness(*ctx, ctx->model_name);
   });
-  server.Post(std::string(kModelPath) + "/infer",
-              [ctx](const Req& req, Res& res, const httplib::ContentReader& reader) {
-                Guarded(res, [&] { HandleInfer(*ctx, req, res, reader); });
-              });
+  RouteSpec infer;
+  infer.method = "POST";
+  infer.pattern = model_path + "/infer";
+  infer.admit = [ctx](const RequestHead&, const PathGroups& groups) -> std::optional<Response> {
+    if (Status s = RefuseUnread(*ctx, groups); !s.ok()) return ErrorReply(s, ctx->metrics.get());
+    return std::nullopt;
+  };
+  infer.deadline = [ctx](const RequestHead& head) -> std::optional<Clock::time_point> {
+    auto d = RequestDeadline(head, ctx->request_timeout_ms, head.start);
+    return d.ok() ? *d : std::nullopt;
+  };
+  infer.handle = [ctx](Request& req, const PathGroups&) { return HandleInfer(*ctx, req); };
+  router.Add(std::move(infer));
 }
 
 }  // namespace cp::http

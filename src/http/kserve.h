@@ -2,10 +2,11 @@
 // KServe's clients speak), next to the service's own /infer:
 //
 //   GET  /v2                          server metadata (extensions: classification, binary_tensor_data)
-//   GET  /v2/health/live              200 while the process serves
-//   GET  /v2/health/ready             200 when ready() and the model is loaded, else 503
+//   GET  /v2/health/live              200 {"live": true} while the process serves
+//   GET  /v2/health/ready             200 {"ready": true} when ready() and the model is loaded,
+//                                     else 503 {"ready": false, "error": why}
 //   GET  /v2/models/{name}            model metadata
-//   GET  /v2/models/{name}/ready      200 when ready() and the model is loaded, else 503
+//   GET  /v2/models/{name}/ready      as /v2/health/ready, with "name"
 //   POST /v2/models/{name}/infer      inference
 //   and /v2/models/{name}/versions/1/... for each model route (the only version is "1").
 //
@@ -32,14 +33,14 @@
 // version is refused there too) and again before any decoding. Its deadline
 // is request_timeout_ms, lowered by the X-Request-Timeout-Ms header and by
 // Triton's "timeout" request parameter (microseconds); past it, 504. The
-// body's bytes are reserved from body_budget before it is read, as /infer's
-// (a request waits there for room; its deadline bounds the wait).
+// transport reserves the body's bytes from the body budget before reading it,
+// as for /infer (a request waits there for room; its deadline bounds the wait).
 //
 // Errors: {"error": "..."} with the status of HttpStatusFor(); unknown model
 // or version 404; malformed request 400; body beyond max_body_bytes 413;
-// model not loaded 503. Handlers never let an exception escape. Under
-// HttpServer, what its hooks answer for a /v2 path (no such endpoint 404, a
-// declared body beyond the limit 413) is {"error": "..."} too (ErrorBodyForPath).
+// model not loaded 503. What the router and the transport answer for a /v2
+// path (no such endpoint 404, another method 405, a body beyond the limit 413,
+// an escaped exception 500) is {"error": "..."} too (ErrorResponseForPath).
 #pragma once
 
 #include <cstddef>
@@ -48,13 +49,9 @@
 #include <memory>
 #include <string>
 
-#include "common/budget.h"
+#include "http/router.h"
 #include "metrics/metrics.h"
 #include "service/classification_service.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace cp::http {
 
@@ -67,9 +64,8 @@ struct KServeContext {
   std::uint64_t max_body_bytes = 20ull << 20;
   int request_timeout_ms = 0;                 // REQUEST_TIMEOUT_MS; 0 = none
   std::shared_ptr<metrics::Metrics> metrics;  // may be null
-  std::shared_ptr<Budget> body_budget;        // memory for request bodies (shared with /infer); null: no limit
 };
 
-void RegisterKServeRoutes(httplib::Server& server, KServeContext ctx);
+void RegisterKServeRoutes(Router& router, KServeContext ctx);
 
 }  // namespace cp::http

@@ -8,24 +8,34 @@
 
 namespace cp::http {
 
-void ReplyJson(httplib::Response& res, int status, const nlohmann::json& body) {
+Response JsonResponse(int status, const nlohmann::json& body) {
+  Response res;
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJsonType);
+  res.content_type = kJsonType;
+  res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return res;
 }
 
-void SetRetryAfter(httplib::Response& res, StatusCode code) {
-  if (const int retry = RetryAfterSeconds(code); retry > 0) res.set_header("Retry-After", std::to_string(retry));
+void SetRetryAfter(Response& res, StatusCode code) {
+  if (const int retry = RetryAfterSeconds(code); retry > 0) res.SetHeader("Retry-After", std::to_string(retry));
 }
 
-void ReplyError(httplib::Response& res, const Status& status, const std::string& param) {
+Response ErrorResponse(const Status& status, const std::string& param) {
+  Response res = JsonResponse(HttpStatusFor(status.code()), ErrorBody(status, param));
   SetRetryAfter(res, status.code());
-  ReplyJson(res, HttpStatusFor(status.code()), ErrorBody(status, param));
+  return res;
 }
 
 bool IsKServePath(const std::string& path) { return path == "/v2" || path.starts_with("/v2/"); }
 
 nlohmann::json ErrorBodyForPath(const std::string& path, const std::string& message) {
   return {{IsKServePath(path) ? "error" : "detail", message}};
+}
+
+Response ErrorResponseForPath(const std::string& path, int status, const std::string& message) {
+  Response res = JsonResponse(status, ErrorBodyForPath(path, message));
+  if (status == 503) res.SetHeader("Retry-After", "1");
+  return res;
 }
 
 const char* ReasonPhrase(int status) {
@@ -46,6 +56,8 @@ const char* ReasonPhrase(int status) {
       return "Unsupported Media Type";
     case 416:
       return "Range Not Satisfiable";
+    case 500:
+      return "Internal Server Error";
     case 431:
       return "Request Header Fields Too Large";
     case 503:
@@ -56,10 +68,10 @@ const char* ReasonPhrase(int status) {
 }
 
 Result<std::optional<std::chrono::steady_clock::time_point>> RequestDeadline(
-    const httplib::Request& req, int default_ms, std::chrono::steady_clock::time_point start) {
+    const RequestHead& req, int default_ms, std::chrono::steady_clock::time_point start) {
   long long ms = default_ms;
-  if (req.has_header(kTimeoutHeader)) {
-    const std::string text = req.get_header_value(kTimeoutHeader);
+  if (req.headers.Has(kTimeoutHeader)) {
+    const std::string text = req.headers.Get(kTimeoutHeader);
     long long v = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (text.empty() || ec != std::errc{} || p != text.data() + text.size() || v <= 0) {

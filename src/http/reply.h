@@ -1,37 +1,37 @@
 // Small response helpers shared by the route handlers.
 #pragma once
 
-#include <httplib.h>
-
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "common/status.h"
+#include "http/transport/message.h"
 
 namespace cp::http {
 
 inline constexpr const char* kJsonType = "application/json";
 
 // Invalid UTF-8 in a string (e.g. a percent-decoded path echoed back) is replaced, never thrown.
-void ReplyJson(httplib::Response& res, int status, const nlohmann::json& body);
+Response JsonResponse(int status, const nlohmann::json& body);
 // Retry-After for statuses that ask the client to come back (overload).
-void SetRetryAfter(httplib::Response& res, StatusCode code);
+void SetRetryAfter(Response& res, StatusCode code);
 // FastAPI-shaped error ({"detail": ...}) with the mapped status and, for
 // overload, Retry-After.
-void ReplyError(httplib::Response& res, const Status& status, const std::string& param = {});
-// The one place that picks an error's shape by path, for what the server's hooks answer (no such route, a body beyond
-// the limit, an escaped exception): KServe/Triton's {"error": message} for the KServe v2 routes ("/v2" and below),
-// FastAPI's {"detail": message} for every other path.
+Response ErrorResponse(const Status& status, const std::string& param = {});
+// The one place that picks an error's shape by path, for what the router and the transport answer (no such route, a
+// method the path does not take, a body beyond the limit, an escaped exception): KServe/Triton's {"error": message}
+// for the KServe v2 routes ("/v2" and below), FastAPI's {"detail": message} for every other path.
 bool IsKServePath(const std::string& path);
 nlohmann::json ErrorBodyForPath(const std::string& path, const std::string& message);
+Response ErrorResponseForPath(const std::string& path, int status, const std::string& message);
 const char* ReasonPhrase(int status);
 
 // REQUEST_TIMEOUT_MS (default_ms; 0 = none) from `start`, lowered (never
 // raised) by the X-Request-Timeout-Ms header. kInvalidArgument for a header
 // that is not a positive integer.
 Result<std::optional<std::chrono::steady_clock::time_point>> RequestDeadline(
-    const httplib::Request& req, int default_ms, std::chrono::steady_clock::time_point start);
+    const RequestHead& req, int default_ms, std::chrono::steady_clock::time_point start);
 
 }  // namespace cp::http

@@ -1,16 +1,15 @@
-// The HTTP front end (cpp-httplib).
+// The HTTP front end: the service's routes (/health, /infer, KServe v2 REST,
+// /metrics, /openapi.json, /docs) on the event-driven HTTP/1.1 transport
+// (transport/http1_server.h, which documents the connection life and the
+// threads).
 //
-// Threads: one listener thread (the caller of Run) accepts connections and
-// hands each to a worker of a fixed pool of `threads` (WorkerPool: at most
-// max_pending_connections wait for a worker; then the listener stops
-// accepting until one is free); a worker serves its
-// connection's requests one after another (keep-alive) until the client
-// closes, idles past keep_alive_timeout_s, or stalls past read_timeout_s.
-// Decode and preprocess run on that worker; inference runs where the engine
-// puts it (the batching scheduler's runner threads).
+// Threads: routing, admission (shedding before the body is read) and the
+// cheap routes run on the transport's I/O threads; /infer and KServe infer
+// run on its work pool (`threads`), where decode and preprocess run too;
+// inference runs where the engine puts it (the batching scheduler's runner
+// threads).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -18,25 +17,22 @@
 
 #include "common/budget.h"
 #include "common/status.h"
+#include "http/router.h"
+#include "http/transport/http1_server.h"
 #include "metrics/metrics.h"
 #include "service/classification_service.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-class ContentReader;
-}  // namespace httplib
 
 namespace cp::http {
 
 struct HttpServerOptions {
   std::string host = "0.0.0.0";
-  int port = 8000;  // 0: any free port (see port())
-  int threads = 64;
-  int max_pending_connections = 1024;  // accepted, waiting for a worker (see WorkerPool)
-  int read_timeout_s = 10;
-  int keep_alive_timeout_s = 5;
+  int port = 8000;               // 0: any free port (see port())
+  int threads = 64;              // HTTP_THREADS: requests run at once (decode, preprocess, waiting for the model)
+  int io_threads = 1;            // IO_THREADS: event-loop threads owning the sockets
+  int max_connections = 10'000;  // MAX_CONNECTIONS: beyond, 503 and close
+  int header_timeout_s = 10;     // HEADER_TIMEOUT_S: first byte to end of header
+  int read_timeout_s = 10;       // READ_TIMEOUT_S: longest pause in a body or a reply
+  int keep_alive_timeout_s = 5;  // KEEP_ALIVE_TIMEOUT_S: idle between requests
   std::uint64_t max_body_bytes = 20ull << 20;
   std::uint64_t max_body_bytes_in_flight = 16ull << 20;  // see Budget; 0 = no limit
   std::string model_name = "model";
@@ -46,38 +42,44 @@ struct HttpServerOptions {
 // Lowers the request deadline for one request (never raises it).
 inline constexpr const char* kTimeoutHeader = "X-Request-Timeout-Ms";
 
-class HttpServer {
+class HttpServer : private Application {
  public:
   // metrics may be null (no /metrics); ready() false (warming up, draining)
   // makes the readiness probe answer 503; empty = always ready.
   HttpServer(std::shared_ptr<const service::ClassificationService> service, HttpServerOptions options,
              std::shared_ptr<metrics::Metrics> metrics = nullptr, std::function<bool()> ready = {});
-  ~HttpServer();
+  ~HttpServer() override;
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds the listening socket (so port() is known before Run).
   Status Bind();
-  int port() const { return port_; }
-  // Serves until Stop(); returns after the listener and workers have ended.
+  int port() const { return transport_->port(); }
+  // Serves until Stop(); returns after every connection has ended.
   void Run();
   // Thread-safe; may be called from a signal-handling thread.
   void Stop();
 
  private:
+  // Application (called by the transport).
+  Plan Route(const RequestHead& head) override;
+  Response TransportError(const std::string& path, int status, const std::string& message) override;
+  void Completed(const RequestHead& head, int status, double seconds) override;
+
   void RegisterRoutes();
-  void RegisterHooks();
-  void HandleInfer(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
-  // Writes an error response; counts shed and timed-out requests.
-  void SendError(httplib::Response& res, const Status& status, const std::string& param = {}) const;
+  // POST /infer: shed before the body, then the handler (infer_handler.cpp).
+  std::optional<Response> AdmitInfer(const RequestHead& head) const;
+  Response HandleInfer(Request& req);
+  // An error response; counts shed and timed-out requests.
+  Response Refusal(const Status& status, const std::string& param = {}) const;
 
   std::shared_ptr<const service::ClassificationService> service_;
   HttpServerOptions options_;
   std::shared_ptr<metrics::Metrics> metrics_;
   std::function<bool()> ready_;
-  std::shared_ptr<Budget> body_budget_;  // shared with the KServe routes
-  std::unique_ptr<httplib::Server> server_;
-  int port_ = 0;
+  std::shared_ptr<Budget> body_budget_;
+  Router router_;
+  std::unique_ptr<Http1Server> transport_;
 };
 
 }  // namespace cp::http

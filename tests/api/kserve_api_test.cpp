@@ -21,6 +21,7 @@
 #include "metrics/metrics.h"
 #include "support/fake_engine.h"
 #include "support/paths.h"
+#include "support/router_server.h"
 #include "support/test_server.h"
 
 namespace cp {
@@ -85,36 +86,26 @@ class KServeServer {
  public:
   KServeServer(std::shared_ptr<const service::ClassificationService> svc, std::function<bool()> ready,
                std::uint64_t max_body = 4 << 20, std::shared_ptr<metrics::Metrics> metrics = nullptr,
-               std::shared_ptr<Budget> body_budget = nullptr) {
-    server_.set_payload_max_length(max_body);
+               std::shared_ptr<Budget> body_budget = nullptr)
+      : server_(Routes(std::move(svc), std::move(ready), max_body, std::move(metrics)), max_body,
+                std::move(body_budget)) {}
+  int port() const { return server_.port(); }
+  httplib::Client Client() const { return server_.Client(); }
+
+ private:
+  static http::Router Routes(std::shared_ptr<const service::ClassificationService> svc, std::function<bool()> ready,
+                             std::uint64_t max_body, std::shared_ptr<metrics::Metrics> metrics) {
     http::KServeContext ctx;
     ctx.service = std::move(svc);
     ctx.model_name = "cp_model";
     ctx.ready = std::move(ready);
     ctx.max_body_bytes = max_body;
     ctx.metrics = std::move(metrics);
-    ctx.body_budget = std::move(body_budget);
-    http::RegisterKServeRoutes(server_, std::move(ctx));
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    if (port_ <= 0) throw std::runtime_error("cannot bind");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::yield();
+    http::Router router;
+    http::RegisterKServeRoutes(router, std::move(ctx));
+    return router;
   }
-  ~KServeServer() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  httplib::Client Client() const {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(60, 0);
-    return c;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+  test::RouterServer server_;
 };
 
 // A raw loopback connection to a server, for what httplib::Client cannot show: a request sent as is (e.g. headers
@@ -630,8 +621,15 @@ TEST(KServeWiring, LibraryErrorsUnderV2AreInKServesShape) {
   expect_body(client.Get("/v2/foo"), 404, {{"error", "no such endpoint: GET /v2/foo"}});
   expect_body(client.Post("/v2/models/x/bogus", "{}", "application/json"), 404,
               {{"error", "no such endpoint: POST /v2/models/x/bogus"}});
-  expect_body(client.Get("/v2/models/model/infer"), 404, {{"error", "no such endpoint: GET /v2/models/model/infer"}});
-  expect_body(client.Post("/v2", "{}", "application/json"), 404, {{"error", "no such endpoint: POST /v2"}});
+  // A path that exists, with a method it does not take: 405 and Allow.
+  expect_body(client.Get("/v2/models/model/infer"), 405,
+              {{"error", "method GET not allowed on /v2/models/model/infer (allowed: POST)"}});
+  expect_body(client.Post("/v2", "{}", "application/json"), 405,
+              {{"error", "method POST not allowed on /v2 (allowed: GET)"}});
+  auto wrong = client.Delete("/v2/health/ready");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->get_header_value("Allow"), "GET");
   // A percent-decoded path that is not UTF-8 is echoed with U+FFFD, never thrown on.
   expect_body(client.Get("/v2/%FF"), 404, {{"error", "no such endpoint: GET /v2/\xEF\xBF\xBD"}});
   const std::string big(100000, ' ');

@@ -11,6 +11,13 @@
 
 namespace cp::test {
 
+// A client of a server on 127.0.0.1:port, patient enough for a slow model.
+inline httplib::Client LoopbackClient(int port) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(60, 0);
+  return c;
+}
+
 class TestServer {
  public:
   TestServer(std::shared_ptr<const service::ClassificationService> svc, http::HttpServerOptions options = {}) {
@@ -26,11 +33,7 @@ class TestServer {
     thread_.join();
   }
   int port() const { return server_->port(); }
-  httplib::Client Client() const {
-    httplib::Client c("127.0.0.1", port());
-    c.set_read_timeout(60, 0);
-    return c;
-  }
+  httplib::Client Client() const { return LoopbackClient(port()); }
 
  private:
   std::unique_ptr<http::HttpServer> server_;

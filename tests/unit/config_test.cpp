@@ -45,7 +45,9 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c->max_image_pixels, 40'000'000u);
   EXPECT_EQ(c->max_body_bytes, 20u * 1024 * 1024);
   EXPECT_EQ(c->max_body_bytes_in_flight, 16u * 1024 * 1024);
-  EXPECT_EQ(c->max_pending_connections, 1024);
+  EXPECT_EQ(c->max_connections, 10000);
+  EXPECT_EQ(c->header_timeout_s, 10);
+  EXPECT_GE(c->io_threads, 1);
   EXPECT_EQ(c->max_batch_size, 1);
   EXPECT_EQ(c->max_queue, 64);
   EXPECT_EQ(c->model_runners, 2);
