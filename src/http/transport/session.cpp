@@ -144,8 +144,8 @@ class Session : public std::enable_shared_from_this<Session> {
       discard_.reset();
       return Write(std::move(*pending_));
     }
-    discard_->get().body().data = scratch_;
-    discard_->get().body().size = sizeof scratch_;
+    discard_->get().body().data = Scratch();
+    discard_->get().body().size = kScratch;
     stream_.expires_after(server_.options.read_timeout);
     bhttp::async_read_some(stream_, buffer_, *discard_, [self = shared_from_this()](error_code ec, std::size_t) {
       if (ec == bhttp::error::need_buffer) ec = {};
@@ -295,7 +295,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Linger() {
     if (Clock::now() >= lingering_until_) return Close();
     stream_.expires_at(lingering_until_);
-    stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](error_code ec, std::size_t) {
+    stream_.async_read_some(net::buffer(Scratch(), kScratch), [self = shared_from_this()](error_code ec, std::size_t) {
       if (ec) return self->Close();
       self->Linger();
     });
@@ -308,11 +308,17 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();
   }
 
+  char* Scratch() {
+    if (!scratch_) scratch_ = std::make_unique<char[]>(kScratch);
+    return scratch_.get();
+  }
+
   std::string BodyTooLargeMessage() const {
     return "the request body is larger than " + std::to_string(server_.options.max_body_bytes) + " bytes";
   }
 
   static constexpr std::size_t kFirstRead = 1024;
+  static constexpr std::size_t kScratch = 16 << 10;
   // Bodies refused from their header are read and dropped up to this size
   // (or the body limit, if larger) to keep the connection; beyond, closed.
   static constexpr std::uint64_t kMaxDiscard = 64ull << 20;
@@ -341,7 +347,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool waiting_room_ = false;
   std::optional<net::steady_timer> room_timer_;
   Clock::time_point lingering_until_;
-  char scratch_[4096];
+  std::unique_ptr<char[]> scratch_;  // for bytes read and dropped; allocated on first use
 };
 
 void StartSession(Http1Server::Impl& server, tcp::socket socket) {
