@@ -57,7 +57,7 @@ constexpr std::array kSettings = {
                 "Connections open at once; beyond, a new connection gets 503 and is closed. The process raises its "
                 "open-files limit to fit."},
     SettingSpec{"HEADER_TIMEOUT_S", "10",
-                "Seconds from a request's first byte to the end of its header; then 408 and the connection closes."},
+                "Seconds from a request's first byte to the end of its header; then the connection closes."},
     SettingSpec{"READ_TIMEOUT_S", "10",
                 "Longest pause, in seconds, while a body is received or a reply sent; then the connection closes."},
     SettingSpec{"KEEP_ALIVE_TIMEOUT_S", "5", "Seconds an idle keep-alive connection is kept open."},

@@ -21,6 +21,7 @@
 #include "metrics/metrics.h"
 #include "support/fake_engine.h"
 #include "support/paths.h"
+#include "support/raw_connection.h"
 #include "support/router_server.h"
 #include "support/test_server.h"
 
@@ -108,59 +109,8 @@ class KServeServer {
   test::RouterServer server_;
 };
 
-// A raw loopback connection to a server, for what httplib::Client cannot show: a request sent as is (e.g. headers
-// only, as a client that waits for 100 Continue), and several requests on one connection that is never silently
-// reopened.
-struct RawResponse {
-  int status = 0;    // 0: no complete response within 10 s
-  std::string head;  // status line and headers
-  std::string body;
-};
-class RawConnection {
- public:
-  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{10, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-      throw std::runtime_error("cannot connect");
-  }
-  ~RawConnection() { ::close(fd_); }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-
-  // Sends `request`, then reads one response: its head and the body its Content-Length announces.
-  RawResponse Exchange(const std::string& request) {
-    RawResponse out;
-    if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return out;
-    std::string data;
-    std::size_t head_end = std::string::npos, body_length = 0;
-    char buf[4096];
-    ssize_t n = 0;
-    while ((head_end == std::string::npos || data.size() < head_end + 4 + body_length) &&
-           (n = ::recv(fd_, buf, sizeof buf, 0)) > 0) {
-      data.append(buf, static_cast<std::size_t>(n));
-      if (head_end == std::string::npos && (head_end = data.find("\r\n\r\n")) != std::string::npos) {
-        std::string lower = data.substr(0, head_end);
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (const auto at = lower.find("\r\ncontent-length:"); at != std::string::npos) {
-          body_length = std::stoul(lower.substr(at + 17));
-        }
-      }
-    }
-    if (head_end == std::string::npos || data.size() < head_end + 4 + body_length) return out;
-    out.head = data.substr(0, head_end);
-    out.body = data.substr(head_end + 4, body_length);
-    if (out.head.starts_with("HTTP/1.1 ")) out.status = std::stoi(out.head.substr(9, 3));
-    return out;
-  }
-
- private:
-  int fd_;
-};
+using test::RawConnection;
+using test::RawResponse;
 
 std::string RawFloats(const std::vector<float>& v) {
   return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));

@@ -4,7 +4,10 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
 namespace cp {
 namespace {
@@ -112,6 +115,80 @@ TEST(Budget, AWaiterThatTimesOutLetsTheNextOneThrough) {
   EXPECT_FALSE(first.get());
   auto r = second.get();
   EXPECT_TRUE(r.ok());
+}
+
+// ReserveAsync: the event loop's way in. It never blocks, it is granted at once when the amount fits, and otherwise it
+// waits in the same FIFO line as blocking reservations and is called back by the release that makes room.
+TEST(BudgetAsync, GrantedAtOnceWhenItFits) {
+  Budget budget(100, "room");
+  std::optional<Budget::Lease> got;
+  budget.ReserveAsync(40, [&](Budget::Lease l) { got = std::move(l); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->amount(), 40u);
+  EXPECT_EQ(budget.in_use(), 40u);
+  got.reset();
+  EXPECT_EQ(budget.in_use(), 0u);
+}
+
+TEST(BudgetAsync, WaitsWithoutBlockingAndIsGrantedByTheRelease) {
+  Budget budget(100, "room");
+  auto held = budget.Reserve(80, std::nullopt);
+  ASSERT_TRUE(held.ok());
+  std::optional<Budget::Lease> got;
+  budget.ReserveAsync(50, [&](Budget::Lease l) { got = std::move(l); });
+  EXPECT_FALSE(got.has_value());  // returned without the room: no thread waited
+  EXPECT_EQ(budget.waiting(), 1u);
+  held = Budget::Lease();  // the release makes room and runs the callback
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(budget.in_use(), 50u);
+  EXPECT_EQ(budget.waiting(), 0u);
+}
+
+TEST(BudgetAsync, KeepsFifoOrderWithBlockingWaiters) {
+  Budget budget(100, "room");
+  auto held = budget.Reserve(100, std::nullopt);
+  std::vector<int> order;
+  std::mutex mu;
+  std::optional<Budget::Lease> a, c;
+  budget.ReserveAsync(60, [&](Budget::Lease l) {
+    std::lock_guard lock(mu);
+    order.push_back(1);
+    a = std::move(l);
+  });
+  auto b = std::async(std::launch::async, [&] { return budget.Reserve(60, Clock::now() + 5s); });
+  while (budget.waiting() < 2) std::this_thread::yield();
+  budget.ReserveAsync(10, [&](Budget::Lease l) {  // fits beside the first, but must not overtake the second
+    std::lock_guard lock(mu);
+    order.push_back(3);
+    c = std::move(l);
+  });
+  held = Budget::Lease();
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(order, std::vector<int>({1}));  // the third fits but waits behind the blocking second
+    a.reset();                                // room for the second, then the third
+  }
+  auto rb = b.get();
+  ASSERT_TRUE(rb.ok());
+  std::lock_guard lock(mu);
+  EXPECT_EQ(order, std::vector<int>({1, 3}));
+  EXPECT_EQ(budget.in_use(), 70u);
+}
+
+TEST(BudgetAsync, CancelLeavesTheLineAndLetsTheNextThrough) {
+  Budget budget(100, "room");
+  auto held = budget.Reserve(60, std::nullopt);
+  bool first_called = false;
+  std::optional<Budget::Lease> second;
+  const auto ticket = budget.ReserveAsync(100, [&](Budget::Lease) { first_called = true; });
+  budget.ReserveAsync(30, [&](Budget::Lease l) { second = std::move(l); });
+  EXPECT_FALSE(second.has_value());  // behind the first
+  EXPECT_TRUE(budget.CancelWait(ticket));
+  EXPECT_TRUE(second.has_value());          // the cancel moved the line
+  EXPECT_FALSE(budget.CancelWait(ticket));  // gone: nothing to cancel twice
+  held = Budget::Lease();
+  EXPECT_FALSE(first_called);
+  EXPECT_EQ(budget.DeadlineError().code(), StatusCode::kDeadlineExceeded);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ class Application {
   // On an I/O thread: must not block.
   virtual Plan Route(const RequestHead& head) = 0;
   // The response for an error the transport finds by itself (400 malformed,
-  // 408 header timeout, 413 body too large, 431 header too large, 503 too many
+  // 413 body too large, 431 header too large, 503 too many
   // connections, 504 deadline while waiting for memory) on `path` ("" when no
   // request line was read). On an I/O thread.
   virtual Response TransportError(const std::string& path, int status, const std::string& message) = 0;

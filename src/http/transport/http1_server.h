@@ -8,7 +8,8 @@
 //   idle     waits for the first byte of a request, at most idle_timeout
 //            (then closed quietly); stopping closes it at once.
 //   header   reads the request line and header, at most header_timeout from
-//            its first byte (408 + close), at most max_header_bytes (431).
+//            its first byte (then closed: a slow client is cut off), at most
+//            max_header_bytes (431).
 //   plan     asks Application::Route (404, 405, shed, unknown model answer
 //            here, the body read and dropped, nothing kept).
 //   room     reserves the body's bytes (declared length; the body limit when

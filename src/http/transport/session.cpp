@@ -69,10 +69,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted) return Close();
-    if (ec == beast::error::timeout) {
-      return Fail(408, "the request header did not arrive within HEADER_TIMEOUT_S (" +
-                           std::to_string(server_.options.header_timeout.count()) + " s)");
-    }
+    // The header did not arrive within header_timeout: the stream has closed
+    // the socket already (no 408 can be sent), and a slow client is cut off.
+    if (ec == beast::error::timeout) return Close();
     if (ec == bhttp::error::header_limit) {
       return Fail(431,
                   "the request header is larger than " + std::to_string(server_.options.max_header_bytes) + " bytes");
