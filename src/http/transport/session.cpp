@@ -161,6 +161,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (bytes == 0 || budget == nullptr) return StartBody();
     state_ = State::kRoom;
     waiting_room_ = true;
+    // No socket operation is pending while the request waits in the budget's
+    // line: this keeps the I/O loop (Run) from returning meanwhile.
+    room_guard_.emplace(strand_);
     auto self = shared_from_this();
     ticket_ = budget->ReserveAsync(bytes, [self](Budget::Lease lease) {
       auto held = std::make_shared<Budget::Lease>(std::move(lease));
@@ -173,6 +176,7 @@ class Session : public std::enable_shared_from_this<Session> {
         if (ec || !self->waiting_room_) return;
         if (!self->server_.options.body_budget->CancelWait(self->ticket_)) return;  // granted: OnRoom is on its way
         self->waiting_room_ = false;
+        self->room_guard_.reset();
         self->Refuse(self->server_.app.TransportError(self->head_.path, 504,
                                                       self->server_.options.body_budget->DeadlineError().message()));
       });
@@ -181,6 +185,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnRoom(Budget::Lease lease) {
     waiting_room_ = false;
+    room_guard_.reset();
     if (room_timer_) room_timer_->cancel();
     lease_ = std::move(lease);
     StartBody();
@@ -345,6 +350,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t ticket_ = 0;
   bool waiting_room_ = false;
   std::optional<net::steady_timer> room_timer_;
+  std::optional<net::executor_work_guard<net::any_io_executor>> room_guard_;
   Clock::time_point lingering_until_;
   std::unique_ptr<char[]> scratch_;  // for bytes read and dropped; allocated on first use
 };
