@@ -16,6 +16,7 @@ import re
 import resource
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -219,6 +220,28 @@ async def exchange(port, request, timeout=30):
                 return res, time.monotonic() - t0
     finally:
         writer.close()
+
+
+async def connect_timed(port, timeout=30):
+    """A connection whose handshake is timed on its own (a bare non-blocking
+    connect(), before any stream objects are made: less of this client's own
+    overhead in the number). Returns (reader, writer, seconds, retransmits):
+    retransmits from TCP_INFO, so >= 1 when the SYN had to be sent again
+    (a full listen queue drops it; the retry comes 1 s later)."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    t0 = time.monotonic()
+    try:
+        await asyncio.wait_for(loop.sock_connect(sock, (HOST, port)), timeout)
+    except BaseException:
+        sock.close()
+        raise
+    secs = time.monotonic() - t0
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    retrans = struct.unpack_from("I", info, 100)[0]  # tcpi_total_retrans
+    reader, writer = await asyncio.open_connection(sock=sock)
+    return reader, writer, secs, retrans
 
 
 def blocking_request(port, request, timeout=10):

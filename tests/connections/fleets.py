@@ -13,17 +13,17 @@ burst(): N connect/close as fast as possible, `concurrency` at a time; every
 import asyncio
 import time
 
-from connlib import HOST, error_kind, get, read_response
+from connlib import HOST, connect_timed, error_kind, get, read_response
 
 
 class Conn:
     """One client's record. t_* are time.monotonic() values."""
-    __slots__ = ("status", "error", "t_start", "t_connected", "t_answered", "t_closed", "reply", "writer")
+    __slots__ = ("status", "error", "t_start", "t_connected", "t_answered", "t_closed", "reply", "writer", "retrans")
 
     def __init__(self):
         self.status = self.error = self.t_connected = self.t_answered = self.t_closed = None
         self.reply = b""
-        self.writer = None
+        self.writer = self.retrans = None
         self.t_start = time.monotonic()
 
 
@@ -156,8 +156,8 @@ async def burst(port, n, concurrency=256, timeout=30, deadline_s=120):
         try:
             async with sem:
                 c.t_start = time.monotonic()
-                reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), timeout)
-                c.t_connected = time.monotonic()
+                reader, writer, secs, c.retrans = await connect_timed(port, timeout)
+                c.t_connected = c.t_start + secs
                 try:
                     if i % 2 == 0:
                         writer.write(get("/health"))
