@@ -18,12 +18,12 @@ from connlib import HOST, connect_timed, error_kind, get, read_response
 
 class Conn:
     """One client's record. t_* are time.monotonic() values."""
-    __slots__ = ("status", "error", "t_start", "t_connected", "t_answered", "t_closed", "reply", "writer", "retrans")
+    __slots__ = ("status", "error", "t_start", "t_connected", "t_answered", "t_closed", "reply", "writer", "retrans", "handshake")
 
     def __init__(self):
         self.status = self.error = self.t_connected = self.t_answered = self.t_closed = None
         self.reply = b""
-        self.writer = self.retrans = None
+        self.writer = self.retrans = self.handshake = None
         self.t_start = time.monotonic()
 
 
@@ -156,8 +156,8 @@ async def burst(port, n, concurrency=256, timeout=30, deadline_s=120):
         try:
             async with sem:
                 c.t_start = time.monotonic()
-                reader, writer, secs, c.retrans = await connect_timed(port, timeout)
-                c.t_connected = c.t_start + secs
+                reader, writer, c.handshake, wall, c.retrans = await connect_timed(port, timeout)
+                c.t_connected = c.t_start + wall
                 try:
                     if i % 2 == 0:
                         writer.write(get("/health"))
