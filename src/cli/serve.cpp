@@ -5,11 +5,13 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/startup.h"
+#include "grpc/server.h"
 #include "http/server.h"
 #include "model/ort_engine.h"
 
@@ -32,14 +34,26 @@ http::HttpServerOptions ServerOptions(const config::Config& cfg) {
   return o;
 }
 
+grpc_server::GrpcServerOptions GrpcOptions(const config::Config& cfg) {
+  grpc_server::GrpcServerOptions o;
+  o.host = cfg.host;
+  o.port = cfg.grpc_port;
+  o.max_message_bytes = cfg.max_body_bytes;
+  o.model_name = cfg.model_name;
+  o.request_timeout_ms = cfg.request_timeout_ms;
+  return o;
+}
+
 }  // namespace
 
 // Shutdown sequence (SIGTERM/SIGINT): readiness turns false; for
 // DRAIN_DELAY_S the server keeps serving (load balancers see the 503 probe and
 // stop routing here); the listener closes (no new connections); HTTP workers
 // finish the requests they have accepted, which the scheduler still runs; Run() returns; the scheduler
-// drains and stops; exit 0. If that takes longer than DRAIN_TIMEOUT_S the
-// process exits 1 without waiting further.
+// drains and stops; exit 0. The gRPC server (GRPC_PORT, unless -1) shares the
+// readiness flag and drains alongside: Shutdown refuses new calls and waits
+// for those in flight (cancelled at DRAIN_TIMEOUT_S), before the scheduler stops. If that takes longer than
+// DRAIN_TIMEOUT_S the process exits 1 without waiting further.
 int RunServe(const config::Config& cfg) {
   // Block SIGINT/SIGTERM before any thread starts, so every thread inherits
   // the mask and only the waiter below receives them.
@@ -64,6 +78,21 @@ int RunServe(const config::Config& cfg) {
   }
   std::cerr << "cross_pictures: serving on http://" << cfg.host << ":" << server.port() << " (API page: /docs)"
             << std::endl;
+  std::unique_ptr<grpc_server::GrpcServer> grpc;  // null: GRPC_PORT=-1
+  std::thread grpc_thread;
+  auto stop_grpc = [&] {
+    if (grpc) grpc->Stop(std::chrono::system_clock::now() + std::chrono::seconds(cfg.drain_timeout_s));
+  };
+  if (cfg.grpc_port >= 0) {
+    grpc = std::make_unique<grpc_server::GrpcServer>(started->service, GrpcOptions(cfg), metrics,
+                                                     [&ready] { return ready.load(); });
+    if (Status s = grpc->Bind(); !s.ok()) {
+      std::cerr << "cross_pictures: " << s.message() << "\n";
+      return 1;
+    }
+    std::cerr << "cross_pictures: serving gRPC on " << cfg.host << ":" << grpc->port() << std::endl;
+    grpc_thread = std::thread([&] { grpc->Run(); });
+  }
 
   std::mutex mu;
   std::condition_variable cv;
@@ -81,6 +110,7 @@ int RunServe(const config::Config& cfg) {
     std::cerr << "cross_pictures: signal " << sig << ": draining (at most " << cfg.drain_timeout_s << " s)"
               << std::endl;
     server.Stop();
+    stop_grpc();  // returns when the gRPC calls in flight have finished
     std::unique_lock lock(mu);
     if (!cv.wait_for(lock, std::chrono::seconds(cfg.drain_timeout_s), [&] { return finished; })) {
       std::cerr << "cross_pictures: drain timed out after " << cfg.drain_timeout_s << " s; exiting" << std::endl;
@@ -88,6 +118,8 @@ int RunServe(const config::Config& cfg) {
     }
   });
   server.Run();
+  stop_grpc();  // a no-op after the waiter's; else the HTTP server ended on its own
+  if (grpc_thread.joinable()) grpc_thread.join();
   if (started->scheduler) started->scheduler->Shutdown();  // answers anything still queued
   {
     std::lock_guard lock(mu);
