@@ -96,7 +96,8 @@ int RunServe(const config::Config& cfg) {
 
   std::mutex mu;
   std::condition_variable cv;
-  bool finished = false;  // guarded by mu: Run() has returned and the drain is done
+  bool finished = false;     // guarded by mu: Run() has returned and the drain is done
+  std::thread grpc_stopper;  // started by the waiter; joined by main after the waiter
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -110,7 +111,9 @@ int RunServe(const config::Config& cfg) {
     std::cerr << "cross_pictures: signal " << sig << ": draining (at most " << cfg.drain_timeout_s << " s)"
               << std::endl;
     server.Stop();
-    stop_grpc();  // returns when the gRPC calls in flight have finished
+    // Shutdown blocks until the gRPC calls in flight have finished: on its own
+    // thread, so DRAIN_TIMEOUT_S below bounds it too.
+    grpc_stopper = std::thread(stop_grpc);
     std::unique_lock lock(mu);
     if (!cv.wait_for(lock, std::chrono::seconds(cfg.drain_timeout_s), [&] { return finished; })) {
       std::cerr << "cross_pictures: drain timed out after " << cfg.drain_timeout_s << " s; exiting" << std::endl;
@@ -118,7 +121,7 @@ int RunServe(const config::Config& cfg) {
     }
   });
   server.Run();
-  stop_grpc();  // a no-op after the waiter's; else the HTTP server ended on its own
+  stop_grpc();  // waits for the waiter's; or stops it when the HTTP server ended on its own
   if (grpc_thread.joinable()) grpc_thread.join();
   if (started->scheduler) started->scheduler->Shutdown();  // answers anything still queued
   {
@@ -128,6 +131,7 @@ int RunServe(const config::Config& cfg) {
   cv.notify_all();
   pthread_kill(waiter.native_handle(), SIGUSR1);  // no-op wake if the waiter already returned from sigwait
   waiter.join();
+  if (grpc_stopper.joinable()) grpc_stopper.join();
   std::cerr << "cross_pictures: stopped" << std::endl;
   return 0;
 }
