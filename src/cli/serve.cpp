@@ -6,11 +6,13 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/startup.h"
+#include "grpc/server.h"
 #include "http/server.h"
 #include "model/ort_engine.h"
 
@@ -53,15 +55,28 @@ void RaiseOpenFilesLimit(int max_connections) {
   }
 }
 
+grpc_server::GrpcServerOptions GrpcOptions(const config::Config& cfg) {
+  grpc_server::GrpcServerOptions o;
+  o.host = cfg.host;
+  o.port = cfg.grpc_port;
+  o.max_message_bytes = cfg.max_body_bytes;
+  o.model_name = cfg.model_name;
+  o.request_timeout_ms = cfg.request_timeout_ms;
+  return o;
+}
+
 }  // namespace
 
 // Shutdown sequence (SIGTERM/SIGINT): readiness turns false; for
 // DRAIN_DELAY_S the server keeps serving (load balancers see the 503 probe and
 // stop routing here); the listener closes (no new connections) and so do idle
 // keep-alive connections; requests already read are answered (with
-// Connection: close), the scheduler still running them; Run() returns; the
-// scheduler drains and stops; exit 0. If that takes longer than DRAIN_TIMEOUT_S the
-// process exits 1 without waiting further.
+// Connection: close), the scheduler still running them; Run() returns. The
+// gRPC server (GRPC_PORT, unless -1) shares the readiness flag and drains
+// alongside: Shutdown refuses new calls and waits for those in flight
+// (cancelled at DRAIN_TIMEOUT_S), before the scheduler stops. Then the
+// scheduler drains and stops; exit 0. If that takes longer than
+// DRAIN_TIMEOUT_S the process exits 1 without waiting further.
 int RunServe(const config::Config& cfg) {
   // Block SIGINT/SIGTERM before any thread starts, so every thread inherits
   // the mask and only the waiter below receives them.
@@ -87,10 +102,26 @@ int RunServe(const config::Config& cfg) {
   }
   std::cerr << "cross_pictures: serving on http://" << cfg.host << ":" << server.port() << " (API page: /docs)"
             << std::endl;
+  std::unique_ptr<grpc_server::GrpcServer> grpc;  // null: GRPC_PORT=-1
+  std::thread grpc_thread;
+  auto stop_grpc = [&] {
+    if (grpc) grpc->Stop(std::chrono::system_clock::now() + std::chrono::seconds(cfg.drain_timeout_s));
+  };
+  if (cfg.grpc_port >= 0) {
+    grpc = std::make_unique<grpc_server::GrpcServer>(started->service, GrpcOptions(cfg), metrics,
+                                                     [&ready] { return ready.load(); });
+    if (Status s = grpc->Bind(); !s.ok()) {
+      std::cerr << "cross_pictures: " << s.message() << "\n";
+      return 1;
+    }
+    std::cerr << "cross_pictures: serving gRPC on " << cfg.host << ":" << grpc->port() << std::endl;
+    grpc_thread = std::thread([&] { grpc->Run(); });
+  }
 
   std::mutex mu;
   std::condition_variable cv;
-  bool finished = false;  // guarded by mu: Run() has returned and the drain is done
+  bool finished = false;     // guarded by mu: Run() has returned and the drain is done
+  std::thread grpc_stopper;  // started by the waiter; joined by main after the waiter
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -104,6 +135,9 @@ int RunServe(const config::Config& cfg) {
     std::cerr << "cross_pictures: signal " << sig << ": draining (at most " << cfg.drain_timeout_s << " s)"
               << std::endl;
     server.Stop();
+    // Shutdown blocks until the gRPC calls in flight have finished: on its own
+    // thread, so DRAIN_TIMEOUT_S below bounds it too.
+    grpc_stopper = std::thread(stop_grpc);
     std::unique_lock lock(mu);
     if (!cv.wait_for(lock, std::chrono::seconds(cfg.drain_timeout_s), [&] { return finished; })) {
       std::cerr << "cross_pictures: drain timed out after " << cfg.drain_timeout_s << " s; exiting" << std::endl;
@@ -111,6 +145,8 @@ int RunServe(const config::Config& cfg) {
     }
   });
   server.Run();
+  stop_grpc();  // waits for the waiter's; or stops it when the HTTP server ended on its own
+  if (grpc_thread.joinable()) grpc_thread.join();
   if (started->scheduler) started->scheduler->Shutdown();  // answers anything still queued
   {
     std::lock_guard lock(mu);
@@ -119,6 +155,7 @@ int RunServe(const config::Config& cfg) {
   cv.notify_all();
   pthread_kill(waiter.native_handle(), SIGUSR1);  // no-op wake if the waiter already returned from sigwait
   waiter.join();
+  if (grpc_stopper.joinable()) grpc_stopper.join();
   std::cerr << "cross_pictures: stopped" << std::endl;
   return 0;
 }

@@ -71,6 +71,7 @@ Result<Config> Resolve(const Layers& layers) {
 
   Status s;
   if (!(s = ParseInt(layers, "PORT", 0, 65535, c.port)).ok()) return s;
+  if (!(s = ParseInt(layers, "GRPC_PORT", -1, 65535, c.grpc_port)).ok()) return s;
   if (!(s = ParseInt(layers, "TOP_K", 1, 1'000'000, c.top_k)).ok()) return s;
   if (!(s = ParseInt(layers, "NUM_THREADS", 0, 1024, c.num_threads)).ok()) return s;
   if (!(s = ParseInt<std::uint64_t>(layers, "MAX_IMAGE_PIXELS", 1, 1ull << 40, c.max_image_pixels)).ok()) return s;

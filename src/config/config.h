@@ -16,6 +16,7 @@ namespace cp::config {
 struct Config {
   std::string host = "0.0.0.0";
   int port = 8000;
+  int grpc_port = 8001;  // KServe v2 gRPC; 0: any free port; -1: no gRPC server
   std::string model_path = "models/resnet50-v2-7.onnx";
   std::string labels_path = "models/imagenet_classes.txt";
   std::string model_name;             // "" -> stem of model_path

@@ -9,6 +9,8 @@ namespace {
 constexpr std::array kSettings = {
     SettingSpec{"HOST", "0.0.0.0", "Address the HTTP server binds to."},
     SettingSpec{"PORT", "8000", "TCP port of the HTTP server (0 picks a free port)."},
+    SettingSpec{"GRPC_PORT", "8001",
+                "TCP port of the KServe v2 gRPC server, on HOST (0 picks a free port; -1 = no gRPC server)."},
     SettingSpec{"MODEL_PATH", "models/resnet50-v2-7.onnx",
                 "ONNX classification model, input [N,3,H,W] or [N,H,W,3], output [N,classes]."},
     SettingSpec{"LABELS_PATH", "models/imagenet_classes.txt", "Class names, one per line, in model output order."},

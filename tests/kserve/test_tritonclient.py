@@ -11,19 +11,15 @@ Plain script, no pytest: exit status 0 when every check passes, 1 otherwise;
 the last line printed is "N passed, M failed".
 """
 import sys
-import traceback
 from urllib.parse import urlparse
 
 import numpy as np
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
+from checks import check, run_checks
+
 CLASSES = 1000
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 def main(argv):
@@ -124,20 +120,9 @@ def main(argv):
         ("BYTES image batch [2,1], logits", image_batch_logits),
         ("errors", errors),
     ]
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            passed += 1
-            print(f"PASS {name}")
-        except Exception as e:  # noqa: BLE001 - report every failure and go on
-            failed += 1
-            print(f"FAIL {name}: {e}")
-            if not isinstance(e, (AssertionError, InferenceServerException)):
-                traceback.print_exc(file=sys.stdout)
+    status = run_checks(tests, (AssertionError, InferenceServerException))
     client.close()
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return status
 
 
 if __name__ == "__main__":

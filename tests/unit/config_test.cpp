@@ -96,6 +96,24 @@ TEST(Config, BadNumbersNameTheSetting) {
   }
 }
 
+TEST(Config, GrpcPortDefaultsTo8001AndMinusOneDisables) {
+  auto d = Resolve({});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->grpc_port, 8001);
+  for (const auto& [value, port] : std::vector<std::pair<std::string, int>>{{"-1", -1}, {"0", 0}, {"9001", 9001}}) {
+    Layers l;
+    l.env = {{"GRPC_PORT", value}};
+    auto c = Resolve(l);
+    ASSERT_TRUE(c.ok()) << value;
+    EXPECT_EQ(c->grpc_port, port);
+  }
+  for (const char* bad : {"-2", "off", "65536"}) {
+    Layers l;
+    l.env = {{"GRPC_PORT", bad}};
+    EXPECT_FALSE(Resolve(l).ok()) << bad;
+  }
+}
+
 TEST(Config, AllowTruncatedImages) {
   Layers l;
   l.env = {{"ALLOW_TRUNCATED_IMAGES", "1"}};

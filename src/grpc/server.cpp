@@ -1,0 +1,262 @@
+#include "grpc/server.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "grpc/convert.h"
+#include "grpc/status_mapping.h"
+#include "grpc_service.grpc.pb.h"
+#include "kserve/inference.h"
+
+namespace cp::grpc_server {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The fixed pool of infer workers (see server.h). Post runs on gRPC's
+// threads; the workers run the jobs. mu_ guards jobs_ and stopping_.
+class WorkerQueue {
+ public:
+  WorkerQueue(std::size_t threads, std::size_t max_pending) : max_pending_(max_pending) {
+    for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  ~WorkerQueue() { Stop(); }
+  WorkerQueue(const WorkerQueue&) = delete;
+  WorkerQueue& operator=(const WorkerQueue&) = delete;
+
+  // False (the job is not taken) when max_pending jobs already wait or the queue has stopped.
+  bool Post(std::function<void()> job) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_ || jobs_.size() >= max_pending_) return false;
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+    return true;
+  }
+
+  // Runs what is queued, then joins the workers. Idempotent.
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : workers_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;  // stopping and nothing left
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  const std::size_t max_pending_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mu_
+  bool stopping_ = false;                   // guarded by mu_
+  std::vector<std::thread> workers_;
+};
+
+// The request deadline: request_timeout_ms from `start`, lowered to the
+// client's gRPC deadline (none when the client set none).
+kserve::Deadline RequestDeadline(const grpc::CallbackServerContext& ctx, int request_timeout_ms,
+                                 Clock::time_point start) {
+  kserve::Deadline deadline;
+  if (request_timeout_ms > 0) deadline = start + std::chrono::milliseconds(request_timeout_ms);
+  const auto client = ctx.deadline();
+  const auto now = std::chrono::system_clock::now();
+  if (client < now + std::chrono::hours(24 * 365)) {  // gRPC reports "none" as the far future
+    const Clock::time_point t = start + std::chrono::duration_cast<Clock::duration>(client - now);
+    deadline = deadline ? std::min(*deadline, t) : t;
+  }
+  return deadline;
+}
+
+class InferenceService final : public inference::GRPCInferenceService::CallbackService {
+ public:
+  InferenceService(std::shared_ptr<const service::ClassificationService> service, const GrpcServerOptions& options,
+                   std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready, WorkerQueue& workers)
+      : service_(std::move(service)),
+        options_(options),
+        metrics_(std::move(metrics)),
+        ready_(std::move(ready)),
+        workers_(workers) {}
+
+  grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* ctx, const inference::ServerLiveRequest*,
+                                       inference::ServerLiveResponse* res) override {
+    res->set_live(true);
+    return Answer(ctx, "ServerLive", Clock::now(), Status::Ok());
+  }
+
+  grpc::ServerUnaryReactor* ServerReady(grpc::CallbackServerContext* ctx, const inference::ServerReadyRequest*,
+                                        inference::ServerReadyResponse* res) override {
+    res->set_ready(kserve::CheckReady(*service_, options_.model_name, ready_).ok());
+    return Answer(ctx, "ServerReady", Clock::now(), Status::Ok());
+  }
+
+  grpc::ServerUnaryReactor* ModelReady(grpc::CallbackServerContext* ctx, const inference::ModelReadyRequest* req,
+                                       inference::ModelReadyResponse* res) override {
+    const Status s = kserve::CheckModel(options_.model_name, req->name(), req->version());
+    if (s.ok()) res->set_ready(kserve::CheckReady(*service_, options_.model_name, ready_).ok());
+    return Answer(ctx, "ModelReady", Clock::now(), s);
+  }
+
+  grpc::ServerUnaryReactor* ServerMetadata(grpc::CallbackServerContext* ctx, const inference::ServerMetadataRequest*,
+                                           inference::ServerMetadataResponse* res) override {
+    ToProto(kserve::DescribeServer(), *res);
+    return Answer(ctx, "ServerMetadata", Clock::now(), Status::Ok());
+  }
+
+  grpc::ServerUnaryReactor* ModelMetadata(grpc::CallbackServerContext* ctx, const inference::ModelMetadataRequest* req,
+                                          inference::ModelMetadataResponse* res) override {
+    Status s = kserve::CheckModel(options_.model_name, req->name(), req->version());
+    if (s.ok()) {
+      if (const model::ModelInfo* mi = service_->model_info()) {
+        ToProto(kserve::DescribeModel(options_.model_name, *mi), *res);
+      } else {
+        s = kserve::ModelUnavailable(*service_, options_.model_name);
+      }
+    }
+    return Answer(ctx, "ModelMetadata", Clock::now(), s);
+  }
+
+  grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* ctx, const inference::ModelInferRequest* req,
+                                       inference::ModelInferResponse* res) override {
+    const Clock::time_point start = Clock::now();
+    // Refused before any work, on gRPC's thread: unknown model, saturated service.
+    if (Status s = kserve::CheckModel(options_.model_name, req->model_name(), req->model_version()); !s.ok()) {
+      return Answer(ctx, "ModelInfer", start, s);
+    }
+    if (service_->model_loaded() && service_->Saturated()) {
+      return Answer(ctx, "ModelInfer", start, Overloaded("the server is at capacity; retry later"));
+    }
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    const bool posted = workers_.Post([this, ctx, req, res, reactor, start] {
+      Finish(reactor, "ModelInfer", start, Infer(*ctx, *req, *res, start));
+    });
+    if (!posted) Finish(reactor, "ModelInfer", start, Overloaded("the server is at capacity; retry later"));
+    return reactor;
+  }
+
+ private:
+  // On an infer worker.
+  Status Infer(const grpc::CallbackServerContext& ctx, const inference::ModelInferRequest& req,
+               inference::ModelInferResponse& res, Clock::time_point start) const {
+    const metrics::InFlightRequest in_flight(metrics_.get());
+    if (ctx.IsCancelled()) return DeadlineExceeded("the call was cancelled or its deadline passed before it ran");
+    try {
+      auto parsed = FromProto(req);
+      if (!parsed.ok()) return parsed.status();
+      const kserve::Deadline deadline =
+          kserve::LowerDeadline(RequestDeadline(ctx, options_.request_timeout_ms, start), parsed->timeout_us, start);
+      auto response = kserve::RunInfer(*service_, options_.model_name, *parsed, deadline, metrics_.get());
+      if (!response.ok()) return response.status();
+      ToProto(std::move(*response), res);
+      return Status::Ok();
+    } catch (const std::exception& e) {
+      return Internal(std::string("internal error: ") + e.what());
+    } catch (...) {
+      return Internal("internal error");
+    }
+  }
+
+  void Finish(grpc::ServerUnaryReactor* reactor, const char* rpc, Clock::time_point start, const Status& s) const {
+    if (metrics_) {
+      if (!s.ok()) metrics_->CountRefusal(s.code());
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      metrics_->ObserveRequest(std::string("grpc/") + rpc, static_cast<int>(GrpcCodeFor(s.code())), seconds);
+    }
+    reactor->Finish(ToGrpcStatus(s));
+  }
+
+  grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* ctx, const char* rpc, Clock::time_point start,
+                                   const Status& s) const {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    Finish(reactor, rpc, start, s);
+    return reactor;
+  }
+
+  std::shared_ptr<const service::ClassificationService> service_;
+  const GrpcServerOptions& options_;
+  std::shared_ptr<metrics::Metrics> metrics_;
+  std::function<bool()> ready_;
+  WorkerQueue& workers_;
+};
+
+}  // namespace
+
+struct GrpcServer::Impl {
+  Impl(std::shared_ptr<const service::ClassificationService> service, GrpcServerOptions opts,
+       std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready)
+      : options(std::move(opts)),
+        workers(static_cast<std::size_t>(std::max(1, options.threads)),
+                static_cast<std::size_t>(std::max(1, options.max_pending_calls))),
+        handlers(std::move(service), options, std::move(metrics), std::move(ready), workers) {}
+
+  GrpcServerOptions options;
+  WorkerQueue workers;
+  InferenceService handlers;
+  std::unique_ptr<grpc::Server> server;
+  std::mutex stop_mu;    // serializes Stop
+  bool stopped = false;  // guarded by stop_mu
+};
+
+GrpcServer::GrpcServer(std::shared_ptr<const service::ClassificationService> service, GrpcServerOptions options,
+                       std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready)
+    : impl_(std::make_unique<Impl>(std::move(service), std::move(options), std::move(metrics), std::move(ready))) {}
+
+GrpcServer::~GrpcServer() { Stop(std::chrono::system_clock::now()); }
+
+Status GrpcServer::Bind() {
+  const GrpcServerOptions& o = impl_->options;
+  const std::string address =
+      (o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host) + ":" + std::to_string(o.port);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<std::uint64_t>(o.max_message_bytes, std::numeric_limits<int>::max())));
+  builder.RegisterService(&impl_->handlers);
+  impl_->server = builder.BuildAndStart();
+  if (!impl_->server || port_ <= 0) {
+    impl_->server.reset();
+    return Unavailable("cannot bind gRPC to " + address + " (HOST/GRPC_PORT; in use?)");
+  }
+  return Status::Ok();
+}
+
+void GrpcServer::Run() {
+  if (impl_->server) impl_->server->Wait();
+}
+
+void GrpcServer::Stop(std::chrono::system_clock::time_point deadline) {
+  std::lock_guard lock(impl_->stop_mu);
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  if (impl_->server) impl_->server->Shutdown(deadline);
+  impl_->workers.Stop();
+}
+
+}  // namespace cp::grpc_server
