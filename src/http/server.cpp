@@ -142,10 +142,12 @@ void HttpServer::RegisterRoutes() {
       res.set_content(metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");
     });
   }
-  const std::string openapi = OpenApiJson(options_.model_name).dump(2);
+  const nlohmann::json document =
+      OpenApiJson(OpenApiOptionsFor(*service_, options_.model_name, options_.max_body_bytes, metrics_ != nullptr));
+  const std::string openapi = document.dump(2);
   s.Get("/openapi.json",
         [openapi](const httplib::Request&, httplib::Response& res) { res.set_content(openapi, kJsonType); });
-  const std::string docs = DocsHtml(OpenApiJson(options_.model_name));
+  const std::string docs = DocsHtml(document);
   s.Get("/docs",
         [docs](const httplib::Request&, httplib::Response& res) { res.set_content(docs, "text/html; charset=utf-8"); });
   s.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/docs"); });
