@@ -50,14 +50,21 @@ json Detail(const std::string& description) { return Response(description, Ref("
 // KServe/Triton's error shape, under /v2.
 json KError(const std::string& description) { return Response(description, Ref("KServeError")); }
 
+// An integer header; an empty value is taken as no header at all (the HTTP library drops it).
+json IntegerHeader(std::uint64_t minimum, std::uint64_t maximum) {
+  return {{"anyOf", json::array({{{"type", "integer"}, {"minimum", minimum}, {"maximum", maximum}},
+                                 {{"type", "string"}, {"maxLength", 0}, {"description", "empty: as if absent"}}})}};
+}
+
 json TimeoutHeaderParameter() {
-  return {{"name", "X-Request-Timeout-Ms"},
-          {"in", "header"},
-          {"required", false},
-          {"description",
-           "Lowers the request's deadline (REQUEST_TIMEOUT_MS; never raises it), in milliseconds. Past it, a request "
-           "still waiting for memory or for the model is answered 504. Not a positive integer: 400."},
-          {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxInt64}}}};
+  return {
+      {"name", "X-Request-Timeout-Ms"},
+      {"in", "header"},
+      {"required", false},
+      {"description",
+       "Lowers the request's deadline (REQUEST_TIMEOUT_MS; never raises it), in milliseconds. Past it, a request "
+       "still waiting for memory or for the model is answered 504. Empty: as if absent. Not a positive integer: 400."},
+      {"schema", IntegerHeader(1, kMaxInt64)}};
 }
 
 json ModelNameParameter(const std::string& model_name) {
@@ -282,9 +289,9 @@ json KServeInferOperation(const OpenApiOptions& o, bool versioned) {
                       {"in", "header"},
                       {"required", false},
                       {"description",
-                       "Binary tensor data extension: the length of the JSON part of the body; absent, the whole "
-                       "body is JSON. Larger than the body, or not an integer: 400."},
-                      {"schema", {{"type", "integer"}, {"minimum", 0}, {"maximum", kMaxUint64}}}});
+                       "Binary tensor data extension: the length of the JSON part of the body; absent (or empty), "
+                       "the whole body is JSON. Larger than the body, or not an integer: 400."},
+                      {"schema", IntegerHeader(0, kMaxUint64)}});
          p.push_back(TimeoutHeaderParameter());
          return p;
        }()},

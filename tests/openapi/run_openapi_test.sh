@@ -59,7 +59,7 @@ CP_OPENAPI_IMAGES=$images CP_OPENAPI_MAX_BODY_BYTES=$MAX_BODY PYTHONPATH=$HERE S
   --workers 1 --seed 20261201 -H 'Connection: close' --no-color \
   --report ndjson --report-ndjson-path "$WORK/schemathesis.ndjson" > schemathesis.log 2>&1 || fuzz=$?
 # The run's own summary (phases, failure counts), then ours (statuses reached, failures classified).
-sed -n '/^ *[✅❌🚫⏭].*Examples/,/^=* FAILURES/p;/^Test cases:/,/^$/p' schemathesis.log | grep -v '^=* FAILURES'
+awk '/Examples \(/{on=1} /^=+ FAILURES/{on=0} on; /^Test cases:/{t=1} t&&/^$/{t=0} t; /^=+ .* in [0-9.]+s =+$/' schemathesis.log
 summary=0
 "$PY" "$HERE/summarize.py" "$WORK/schemathesis.ndjson" || summary=$?
 if [ $fuzz -ne 0 ] && [ $summary -eq 0 ]; then
