@@ -325,13 +325,12 @@ json KServeInferOperation(const OpenApiOptions& o, bool versioned) {
                        "parameters.timeout in microseconds) expired while it waited")}}}};
 }
 
-json TensorShape(const std::vector<std::int64_t>& shape, std::size_t max_first) {
+// An FP32 input's shape: the batch (>= 1) and the model's fixed dimensions (a dynamic one: >= 1).
+json TensorShape(const std::vector<std::int64_t>& shape) {
   json items = json::array();
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (i == 0 || shape[i] < 0) {
-      json d = {{"type", "integer"}, {"minimum", 1}};
-      if (i == 0 && max_first > 0) d["maximum"] = max_first;
-      items.push_back(d);
+      items.push_back({{"type", "integer"}, {"minimum", 1}});
     } else {
       items.push_back({{"const", shape[i]}});
     }
@@ -391,7 +390,7 @@ json KServeSchemas(const OpenApiOptions& o) {
          {"properties",
           {{"name", {{"const", o.input_name}}},
            {"datatype", {{"const", "FP32"}}},
-           {"shape", TensorShape(o.input_shape, 0)},
+           {"shape", TensorShape(o.input_shape)},
            {"parameters", input_parameters},
            {"data",
             {{"type", "array"},
