@@ -120,9 +120,7 @@ void RegisterKServeRoutes(Router& router, KServeContext context) {
   auto ctx = std::make_shared<const KServeContext>(std::move(context));
   const std::string model_path = kModelPath;
 
-  router.Get("/v2", [](Request&, const PathGroups&) {
-    return JsonResponse(200, ServerMetadata());
-  });
+  router.Get("/v2", [](Request&, const PathGroups&) { return JsonResponse(200, ServerMetadata()); });
   router.Get("/v2/health/live", [](Request&, const PathGroups&) { return JsonResponse(200, {{"live", true}}); });
   router.Get("/v2/health/ready", [ctx](Request&, const PathGroups&) { return AnswerReadiness(*ctx, std::nullopt); });
   router.Get(model_path, [ctx](Request&, const PathGroups& groups) {

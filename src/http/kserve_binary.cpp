@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <limits>
 
 namespace cp::http::kserve {
 
@@ -26,11 +28,30 @@ Result<std::size_t> ParseHeaderLength(std::string_view text, std::size_t body_si
   return static_cast<std::size_t>(n);
 }
 
+// A JSON number that is a non-negative integer at most `max`: 34 and 34.0
+// alike (JSON Schema's integer is a value, not a spelling; JSON encoders in
+// some languages write whole floats); 2.5, -1 and larger values are not.
+std::optional<std::uint64_t> NonNegativeInteger(const json& v, std::uint64_t max) {
+  if (v.is_number_unsigned()) {
+    const auto n = v.get<std::uint64_t>();
+    return n <= max ? std::optional(n) : std::nullopt;
+  }
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::isfinite(d) && d >= 0 && std::trunc(d) == d && d < 18446744073709551616.0 /* 2^64 */ &&
+        static_cast<std::uint64_t>(d) <= max) {
+      return static_cast<std::uint64_t>(d);
+    }
+  }
+  return std::nullopt;
+}
+
 // A non-negative integer member of `obj`; nullopt when absent.
 Result<std::optional<std::uint64_t>> OptionalCount(const json& obj, const char* key, const std::string& where) {
   const auto it = obj.find(key);
   if (it == obj.end()) return std::optional<std::uint64_t>{};
-  if (it->is_number_unsigned()) return std::optional<std::uint64_t>(it->get<std::uint64_t>());
+  if (auto n = NonNegativeInteger(*it, std::numeric_limits<std::uint64_t>::max()))
+    return std::optional<std::uint64_t>(*n);
   return InvalidArgument(where + ": " + key + " must be a non-negative integer");
 }
 
@@ -54,10 +75,9 @@ Result<std::vector<std::int64_t>> ParseShape(const json& j, const std::string& w
   if (!j.is_array()) return InvalidArgument(where + ": shape must be an array of integers");
   std::vector<std::int64_t> shape;
   for (const json& d : j) {
-    if (!d.is_number_unsigned() || d.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxDimension)) {
-      return InvalidArgument(where + ": shape must be an array of non-negative integers");
-    }
-    shape.push_back(d.get<std::int64_t>());
+    const auto n = NonNegativeInteger(d, static_cast<std::uint64_t>(kMaxDimension));
+    if (!n) return InvalidArgument(where + ": shape must be an array of non-negative integers");
+    shape.push_back(static_cast<std::int64_t>(*n));
   }
   return shape;
 }

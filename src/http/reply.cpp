@@ -70,8 +70,8 @@ const char* ReasonPhrase(int status) {
 Result<std::optional<std::chrono::steady_clock::time_point>> RequestDeadline(
     const RequestHead& req, int default_ms, std::chrono::steady_clock::time_point start) {
   long long ms = default_ms;
-  if (req.headers.Has(kTimeoutHeader)) {
-    const std::string text = req.headers.Get(kTimeoutHeader);
+  // An empty value counts as absent (as HTTP libraries that drop empty fields do; /openapi.json says so).
+  if (const std::string text = req.headers.Get(kTimeoutHeader); !text.empty()) {
     long long v = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (text.empty() || ec != std::errc{} || p != text.data() + text.size() || v <= 0) {

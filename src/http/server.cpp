@@ -99,9 +99,11 @@ void HttpServer::RegisterRoutes() {
       return TextResponse(metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");
     });
   }
-  const std::string openapi = OpenApiJson(options_.model_name).dump(2);
+  const nlohmann::json document =
+      OpenApiJson(OpenApiOptionsFor(*service_, options_.model_name, options_.max_body_bytes, metrics_ != nullptr));
+  const std::string openapi = document.dump(2);
   router_.Get("/openapi.json", [openapi](Request&, const PathGroups&) { return TextResponse(openapi, kJsonType); });
-  const std::string docs = DocsHtml(OpenApiJson(options_.model_name));
+  const std::string docs = DocsHtml(document);
   router_.Get("/docs", [docs](Request&, const PathGroups&) { return TextResponse(docs, "text/html; charset=utf-8"); });
   router_.Get("/", [](Request&, const PathGroups&) {
     Response res;

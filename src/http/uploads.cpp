@@ -33,8 +33,11 @@ Result<std::vector<Upload>> ParseMultipart(Request& req, std::size_t max_images)
     if (!parsed) return Malformed("a part's header cannot be read");
     const auto disposition = parsed->fields.opt_value_of(restinio::http_field_t::content_disposition);
     if (!disposition) return Malformed("a part without Content-Disposition");
+    // A disposition RFC 6266's grammar cannot read (e.g. control characters in
+    // a field name) cannot name `file` or `image`: an ignored field, like any
+    // other that is not an image.
     const auto cd = hfp::content_disposition_value_t::try_parse(*disposition);
-    if (!cd) return Malformed("unreadable Content-Disposition");
+    if (!cd) continue;
     const auto name = hfp::find_first(cd->parameters, "name");
     if (!name || !IsImageField(*name) || ++images > max_images) continue;
     const auto filename = hfp::find_first(cd->parameters, "filename");

@@ -128,6 +128,20 @@ TEST_F(HttpApi, HalfAJpegIs400Truncated) {
   EXPECT_EQ(engine_->calls.load(), 0);
 }
 
+// Found by tests/openapi (schemathesis): a field whose Content-Disposition RFC 6266 cannot read (control characters
+// in its name) is another ignored field, not a malformed body; the final CRLF after the close-delimiter is optional;
+// an empty X-Request-Timeout-Ms is no header.
+TEST_F(HttpApi, OddFieldsNoFinalCrlfAndAnEmptyTimeoutHeader) {
+  const std::string b = "XyZ";
+  const std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"a\x04b\"\r\n\r\nv\r\n--" + b +
+                           "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"e.jpg\"\r\n"
+                           "Content-Type: image/jpeg\r\n\r\n" +
+                           jpeg_ + "\r\n--" + b + "--";
+  auto r = client_.Post("/infer", {{"X-Request-Timeout-Ms", ""}}, body, "multipart/form-data; boundary=" + b);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
 TEST_F(HttpApi, NonImagesAre415) {
   const std::string pdf = ReadFile(DataPath("not_image.pdf"));
   auto part = client_.Post("/infer", FilePart("file", pdf, "application/pdf", "doc.pdf"));

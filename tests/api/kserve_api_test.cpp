@@ -215,6 +215,19 @@ TEST_F(KServeApi, UnknownModelOrVersionIs404) {
   EXPECT_EQ(engine_->calls.load(), 0);
 }
 
+// JSON Schema's integer is a value: 224.0 is 224 (schemathesis and some JSON encoders send whole floats); 2.5 is not.
+TEST_F(KServeApi, WholeFloatsAreIntegersFractionsAreNot) {
+  json in = Fp32Input(1, image_);
+  in["shape"] = {1.0, 3.0, 224.0, 224.0};
+  auto ok = Post({{"inputs", {in}}, {"outputs", {{{"name", "output"}, {"parameters", {{"classification", 2.0}}}}}}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  in["shape"] = {1, 3, 224, 224.5};
+  auto bad = Post({{"inputs", {in}}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400) << bad->body;
+}
+
 TEST_F(KServeApi, Fp32JsonFlatAndNested) {
   std::vector<float> two = image_;
   two.insert(two.end(), image_.begin(), image_.end());

@@ -22,7 +22,10 @@
 //            closes the connection; more than max_body_bytes is 413 + close.
 //   handle   on the work pool (or the I/O thread for cheap routes); the body
 //            lease is released once the handler has built its reply.
-//   write    asynchronously, a stall past read_timeout closes; then the next
+//   write    from the work thread that built the reply when the socket
+//            takes it whole (a non-blocking send: no wait for an I/O thread
+//            to be scheduled), else asynchronously on the I/O thread; a
+//            stall past read_timeout closes; then the next
 //            request (pipelined bytes already read are parsed next: replies
 //            go out in request order), or close.
 // Beyond max_connections a new connection gets an immediate 503 and is
