@@ -162,8 +162,8 @@ requests=$(field requests)
 non2xx=$(field non2xx)
 errors=$(($(field err_connect) + $(field err_read) + $(field err_write) + $(field err_timeout)))
 failed=$((non2xx + errors))
-# HAProxy's log (option httplog: field 4 backend/replica, 6 status, 13 the
-# termination state) names the replica, status and phase of every request
+# HAProxy's log (option httplog: field 4 backend/replica, 6 status, 10 the
+# termination state, e.g. SC-- = the replica refused the connection) names the replica, status and phase of every request
 # that failed; the first 20 are shown. (awk stops itself: `| head` would end
 # it with SIGPIPE under pipefail.)
 bad=$(awk '/"POST \/infer/ && $6 !~ /^2/ && n++ < 20' "$WORK/haproxy.log")
