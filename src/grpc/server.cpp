@@ -235,6 +235,9 @@ Status GrpcServer::Bind() {
   const std::string address =
       (o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host) + ":" + std::to_string(o.port);
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second server on the same port would
+  // then bind too and silently take half the calls. Fail as HTTP does instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(std::min<std::uint64_t>(o.max_message_bytes, std::numeric_limits<int>::max())));

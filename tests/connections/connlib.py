@@ -47,7 +47,9 @@ class Server:
         self.port = None
 
     def start(self, timeout=120):
-        env = dict(os.environ, MODEL_PATH=self.model, LABELS_PATH=self.labels, DRAIN_TIMEOUT_S="5")
+        # DRAIN_DELAY_S=0: no load balancer to wait for, stop at once.
+        env = dict(os.environ, MODEL_PATH=self.model, LABELS_PATH=self.labels, DRAIN_DELAY_S="0", DRAIN_TIMEOUT_S="5",
+                   GRPC_PORT="-1")
         env.update(self.extra_env)
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([self.binary, "serve", "--host", HOST, "--port", "0"], cwd=self.workdir,

@@ -18,7 +18,8 @@ fail() { echo "FAIL: $*"; [ -f "$WORK/server.log" ] && tail -20 "$WORK/server.lo
 
 start() {  # start ENV... : starts the server with extra env, sets PID and URL
   : > "$WORK/server.log"
-  env MODEL_PATH="$TWIN" LABELS_PATH="$SHARED/labels/imagenet_classes.txt" "$@" \
+  # DRAIN_DELAY_S=0: SIGTERM drains at once (no load balancer to wait for).
+  env MODEL_PATH="$TWIN" LABELS_PATH="$SHARED/labels/imagenet_classes.txt" DRAIN_DELAY_S=0 "$@" \
     "$BIN" serve --host 127.0.0.1 --port 0 2> "$WORK/server.log" &
   PID=$!
   for _ in $(seq 300); do grep -q "serving on" "$WORK/server.log" && break; sleep 0.1; done

@@ -7,7 +7,8 @@ WORK=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cd "$WORK"
 printf 'TOP_K=2\n' > .env   # the .env fallback is read from the working directory
-MODEL_PATH="$SHARED/models/mobilenetv2-12-int8.onnx" LABELS_PATH="$SHARED/labels/imagenet_classes.txt" \
+# DRAIN_DELAY_S=0: the SIGTERM below exits at once (the delay is checked after).
+MODEL_PATH="$SHARED/models/mobilenetv2-12-int8.onnx" LABELS_PATH="$SHARED/labels/imagenet_classes.txt" DRAIN_DELAY_S=0 \
   "$BIN" serve --host 127.0.0.1 --port 0 2> server.log &
 PID=$!
 for _ in $(seq 100); do grep -q "serving on" server.log && break; sleep 0.1; done

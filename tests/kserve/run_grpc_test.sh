@@ -25,7 +25,7 @@ trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 cd "$WORK"
 MODEL_PATH="$MODELS/mobilenetv2-12-fp32.onnx" LABELS_PATH="$MODELS/imagenet_classes.txt" MODEL_NAME=mobilenetv2 \
   GRPC_PORT=0 MAX_QUEUE=2 MODEL_RUNNERS=1 DECODE_CONCURRENCY=1 NUM_THREADS=1 \
-  "$BIN" serve --host 127.0.0.1 --port 0 2> server.log &
+  DRAIN_DELAY_S=0 "$BIN" serve --host 127.0.0.1 --port 0 2> server.log &
 PID=$!
 for _ in $(seq 100); do grep -q "serving gRPC on" server.log && break; sleep 0.1; done
 PORT=$(sed -n 's/.*serving on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' server.log)

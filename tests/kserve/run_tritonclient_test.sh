@@ -18,8 +18,9 @@ WORK=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 cd "$WORK"
+# DRAIN_DELAY_S=0: the SIGTERM at the end exits at once.
 MODEL_PATH="$SHARED/models/mobilenetv2-12-int8.onnx" LABELS_PATH="$SHARED/labels/imagenet_classes.txt" \
-  MODEL_NAME=mobilenetv2 "$BIN" serve --host 127.0.0.1 --port 0 2> server.log &
+  MODEL_NAME=mobilenetv2 DRAIN_DELAY_S=0 "$BIN" serve --host 127.0.0.1 --port 0 2> server.log &
 PID=$!
 for _ in $(seq 100); do grep -q "serving on" server.log && break; sleep 0.1; done
 PORT=$(sed -n 's/.*serving on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' server.log)

@@ -34,7 +34,7 @@ PID=
 trap '[ -n "$PID" ] && kill $PID 2>/dev/null; [ -n "${CP_OPENAPI_KEEP:-}" ] && cp "$WORK"/*.ndjson "$WORK"/*.log "$CP_OPENAPI_KEEP"/; rm -rf "$WORK"' EXIT
 cd "$WORK"
 MODEL_PATH="$MODEL" LABELS_PATH="$MODELS/imagenet_classes.txt" MODEL_NAME=mobilenetv2 MAX_BODY_BYTES=$MAX_BODY \
-  "$BIN" serve --host 127.0.0.1 --port 0 2> server.log &
+  DRAIN_DELAY_S=0 GRPC_PORT=-1 "$BIN" serve --host 127.0.0.1 --port 0 2> server.log &
 PID=$!
 PORT=$(serving_port server.log) || { cat server.log; exit 1; }
 URL=http://127.0.0.1:$PORT

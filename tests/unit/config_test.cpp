@@ -55,6 +55,7 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c->decode_concurrency, AvailableCores());
   EXPECT_TRUE(c->scaled_decode);
   EXPECT_FALSE(c->allow_truncated_images);
+  EXPECT_EQ(c->drain_delay_s, 5);
   EXPECT_EQ(c->drain_timeout_s, 30);
   // The text defaults (help, README) agree with the typed ones.
   for (const auto& spec : AllSettings()) {
