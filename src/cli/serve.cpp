@@ -127,7 +127,9 @@ int RunServe(const config::Config& cfg) {
     sigwait(&signals, &sig);
     if (sig == SIGUSR1) return;  // woken by main: the server ended on its own
     ready = false;               // readiness answers 503 from now on
-    if (cfg.drain_delay_s > 0) {
+    // The delay is for load balancers, which send SIGTERM (Kubernetes, podman
+    // stop, systemd); Ctrl-C at a terminal (SIGINT) drains at once.
+    if (cfg.drain_delay_s > 0 && sig == SIGTERM) {
       std::cerr << "cross_pictures: signal " << sig << ": not ready; serving " << cfg.drain_delay_s
                 << " s more before draining (DRAIN_DELAY_S)" << std::endl;
       std::this_thread::sleep_for(std::chrono::seconds(cfg.drain_delay_s));

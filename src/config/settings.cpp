@@ -49,9 +49,9 @@ constexpr std::array kSettings = {
                 "0: a truncated or corrupt image (its decoder library says so) is refused with 400. 1: decode "
                 "what the library can recover (Pillow's LOAD_TRUNCATED_IMAGES)."},
     SettingSpec{"DRAIN_DELAY_S", "5",
-                "On SIGTERM/SIGINT: seconds to keep serving with the readiness probe answering 503, so load balancers "
+                "On SIGTERM: seconds to keep serving with the readiness probe answering 503, so load balancers "
                 "stop sending new requests, before the listener closes (more than the balancer's check interval x "
-                "fall; 0 = close at once)."},
+                "fall; 0 = close at once). SIGINT (Ctrl-C) drains at once."},
     SettingSpec{"DRAIN_TIMEOUT_S", "30", "On SIGTERM/SIGINT: seconds to finish accepted requests before exiting."},
     SettingSpec{"HTTP_THREADS", "64",
                 "Threads that run requests (decode, preprocess, waiting for the model); connections hold none."},

@@ -53,6 +53,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -F file=@"$SHARED/images/eagle.jpg
 [ "$code" = 200 ] || fail "/infer during DRAIN_DELAY_S gave $code"
 wait $PID || fail "exit status $? after SIGTERM with DRAIN_DELAY_S: $(cat delay.log)"
 grep -q "stopped" delay.log || fail "no clean stop after the drain delay"
+# SIGINT (Ctrl-C at a terminal) skips the drain delay, however long.
+MODEL_PATH="$SHARED/models/mobilenetv2-12-int8.onnx" LABELS_PATH="$SHARED/labels/imagenet_classes.txt" DRAIN_DELAY_S=60 \
+  GRPC_PORT=-1 "$BIN" serve --host 127.0.0.1 --port 0 2> int.log &
+PID=$!
+for _ in $(seq 100); do grep -q "serving on" int.log && break; sleep 0.1; done
+kill -INT $PID
+for _ in $(seq 100); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
+kill -0 $PID 2>/dev/null && fail "SIGINT waited for DRAIN_DELAY_S: $(cat int.log)"
+wait $PID || fail "exit status $? after SIGINT"
 
 # Invalid configuration stops startup with the setting's name.
 if TOP_K=abc "$BIN" serve --port 0 2> bad.log; then fail "TOP_K=abc was accepted"; fi
