@@ -2,16 +2,13 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <condition_variable>
-#include <deque>
 #include <exception>
 #include <limits>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <utility>
-#include <vector>
 
+#include "common/work_pool.h"
 #include "grpc/convert.h"
 #include "grpc/status_mapping.h"
 #include "grpc_service.grpc.pb.h"
@@ -22,63 +19,6 @@ namespace cp::grpc_server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The fixed pool of infer workers (see server.h). Post runs on gRPC's
-// threads; the workers run the jobs. mu_ guards jobs_ and stopping_.
-class WorkerQueue {
- public:
-  WorkerQueue(std::size_t threads, std::size_t max_pending) : max_pending_(max_pending) {
-    for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
-  }
-  ~WorkerQueue() { Stop(); }
-  WorkerQueue(const WorkerQueue&) = delete;
-  WorkerQueue& operator=(const WorkerQueue&) = delete;
-
-  // False (the job is not taken) when max_pending jobs already wait or the queue has stopped.
-  bool Post(std::function<void()> job) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_ || jobs_.size() >= max_pending_) return false;
-      jobs_.push_back(std::move(job));
-    }
-    cv_.notify_one();
-    return true;
-  }
-
-  // Runs what is queued, then joins the workers. Idempotent.
-  void Stop() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : workers_) {
-      if (t.joinable()) t.join();
-    }
-  }
-
- private:
-  void Work() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;  // stopping and nothing left
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-
-  const std::size_t max_pending_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;  // guarded by mu_
-  bool stopping_ = false;                   // guarded by mu_
-  std::vector<std::thread> workers_;
-};
 
 // The request deadline: request_timeout_ms from `start`, lowered to the
 // client's gRPC deadline (none when the client set none).
@@ -98,7 +38,7 @@ kserve::Deadline RequestDeadline(const grpc::CallbackServerContext& ctx, int req
 class InferenceService final : public inference::GRPCInferenceService::CallbackService {
  public:
   InferenceService(std::shared_ptr<const service::ClassificationService> service, const GrpcServerOptions& options,
-                   std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready, WorkerQueue& workers)
+                   std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready, WorkPool& workers)
       : service_(std::move(service)),
         options_(options),
         metrics_(std::move(metrics)),
@@ -154,7 +94,7 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
       return Answer(ctx, "ModelInfer", start, Overloaded("the server is at capacity; retry later"));
     }
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    const bool posted = workers_.Post([this, ctx, req, res, reactor, start] {
+    const bool posted = workers_.TryPost([this, ctx, req, res, reactor, start] {
       Finish(reactor, "ModelInfer", start, Infer(*ctx, *req, *res, start));
     });
     if (!posted) Finish(reactor, "ModelInfer", start, Overloaded("the server is at capacity; retry later"));
@@ -203,7 +143,7 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
   const GrpcServerOptions& options_;
   std::shared_ptr<metrics::Metrics> metrics_;
   std::function<bool()> ready_;
-  WorkerQueue& workers_;
+  WorkPool& workers_;  // the infer workers (see server.h)
 };
 
 }  // namespace
@@ -217,7 +157,7 @@ struct GrpcServer::Impl {
         handlers(std::move(service), options, std::move(metrics), std::move(ready), workers) {}
 
   GrpcServerOptions options;
-  WorkerQueue workers;
+  WorkPool workers;
   InferenceService handlers;
   std::unique_ptr<grpc::Server> server;
   std::mutex stop_mu;    // serializes Stop
@@ -259,7 +199,7 @@ void GrpcServer::Stop(std::chrono::system_clock::time_point deadline) {
   if (impl_->stopped) return;
   impl_->stopped = true;
   if (impl_->server) impl_->server->Shutdown(deadline);
-  impl_->workers.Stop();
+  impl_->workers.Shutdown();
 }
 
 }  // namespace cp::grpc_server

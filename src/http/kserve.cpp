@@ -140,10 +140,7 @@ void RegisterKServeRoutes(Router& router, KServeContext context) {
     if (Status s = RefuseUnread(*ctx, groups); !s.ok()) return ErrorReply(s, ctx->metrics.get());
     return std::nullopt;
   };
-  infer.deadline = [ctx](const RequestHead& head) -> std::optional<Clock::time_point> {
-    auto d = RequestDeadline(head, ctx->request_timeout_ms, head.start);
-    return d.ok() ? *d : std::nullopt;
-  };
+  infer.deadline = [ctx](const RequestHead& head) { return WaitDeadline(head, ctx->request_timeout_ms); };
   infer.handle = [ctx](Request& req, const PathGroups&) { return HandleInfer(*ctx, req); };
   router.Add(std::move(infer));
 }

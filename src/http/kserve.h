@@ -37,7 +37,7 @@
 // as for /infer (a request waits there for room; its deadline bounds the wait).
 //
 // Errors: {"error": "..."} with the status of HttpStatusFor(); unknown model
-// or version 404; malformed request 400; body beyond max_body_bytes 413;
+// or version 404; malformed request 400; body beyond MAX_BODY_BYTES 413 (the transport's);
 // model not loaded 503. What the router and the transport answer for a /v2
 // path (no such endpoint 404, another method 405, a body beyond the limit 413,
 // an escaped exception 500) is {"error": "..."} too (ErrorResponseForPath).
@@ -59,9 +59,8 @@ using service::kMaxImagesPerRequest;
 
 struct KServeContext {
   std::shared_ptr<const service::ClassificationService> service;
-  std::string model_name;       // the model's name in URLs
-  std::function<bool()> ready;  // readiness (false while warming up or draining); empty: always ready
-  std::uint64_t max_body_bytes = 20ull << 20;
+  std::string model_name;                     // the model's name in URLs
+  std::function<bool()> ready;                // readiness (false while warming up or draining); empty: always ready
   int request_timeout_ms = 0;                 // REQUEST_TIMEOUT_MS; 0 = none
   std::shared_ptr<metrics::Metrics> metrics;  // may be null
 };

@@ -83,4 +83,9 @@ Result<std::optional<std::chrono::steady_clock::time_point>> RequestDeadline(
   return std::optional(start + std::chrono::milliseconds(ms));
 }
 
+std::optional<std::chrono::steady_clock::time_point> WaitDeadline(const RequestHead& req, int default_ms) {
+  auto d = RequestDeadline(req, default_ms, req.start);
+  return d.ok() ? *d : std::nullopt;
+}
+
 }  // namespace cp::http

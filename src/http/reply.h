@@ -33,5 +33,9 @@ const char* ReasonPhrase(int status);
 // that is not a positive integer.
 Result<std::optional<std::chrono::steady_clock::time_point>> RequestDeadline(
     const RequestHead& req, int default_ms, std::chrono::steady_clock::time_point start);
+// The same from the request's first byte, for a route's RouteSpec::deadline
+// (how long it may wait for room for its body); an invalid header waits
+// without one and is refused by its handler.
+std::optional<std::chrono::steady_clock::time_point> WaitDeadline(const RequestHead& req, int default_ms);
 
 }  // namespace cp::http

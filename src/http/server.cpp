@@ -86,14 +86,10 @@ void HttpServer::RegisterRoutes() {
   infer.method = "POST";
   infer.pattern = "/infer";
   infer.admit = [this](const RequestHead& head, const PathGroups&) { return AdmitInfer(head); };
-  infer.deadline = [this](const RequestHead& head) -> std::optional<std::chrono::steady_clock::time_point> {
-    auto d = RequestDeadline(head, options_.request_timeout_ms, head.start);
-    return d.ok() ? *d : std::nullopt;
-  };
+  infer.deadline = [this](const RequestHead& head) { return WaitDeadline(head, options_.request_timeout_ms); };
   infer.handle = [this](Request& req, const PathGroups&) { return HandleInfer(req); };
   router_.Add(std::move(infer));
-  RegisterKServeRoutes(
-      router_, {service_, options_.model_name, ready_, options_.max_body_bytes, options_.request_timeout_ms, metrics_});
+  RegisterKServeRoutes(router_, {service_, options_.model_name, ready_, options_.request_timeout_ms, metrics_});
   if (metrics_) {
     router_.Get("/metrics", [this](Request&, const PathGroups&) {
       return TextResponse(metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");

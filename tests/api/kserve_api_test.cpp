@@ -88,19 +88,17 @@ class KServeServer {
   KServeServer(std::shared_ptr<const service::ClassificationService> svc, std::function<bool()> ready,
                std::uint64_t max_body = 4 << 20, std::shared_ptr<metrics::Metrics> metrics = nullptr,
                std::shared_ptr<Budget> body_budget = nullptr)
-      : server_(Routes(std::move(svc), std::move(ready), max_body, std::move(metrics)), max_body,
-                std::move(body_budget)) {}
+      : server_(Routes(std::move(svc), std::move(ready), std::move(metrics)), max_body, std::move(body_budget)) {}
   int port() const { return server_.port(); }
   httplib::Client Client() const { return server_.Client(); }
 
  private:
   static http::Router Routes(std::shared_ptr<const service::ClassificationService> svc, std::function<bool()> ready,
-                             std::uint64_t max_body, std::shared_ptr<metrics::Metrics> metrics) {
+                             std::shared_ptr<metrics::Metrics> metrics) {
     http::KServeContext ctx;
     ctx.service = std::move(svc);
     ctx.model_name = "cp_model";
     ctx.ready = std::move(ready);
-    ctx.max_body_bytes = max_body;
     ctx.metrics = std::move(metrics);
     http::Router router;
     http::RegisterKServeRoutes(router, std::move(ctx));

@@ -1,4 +1,4 @@
-#include "http/transport/work_pool.h"
+#include "common/work_pool.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <future>
 #include <latch>
 
-namespace cp::http {
+namespace cp {
 namespace {
 
 TEST(WorkPool, PostNeverBlocksAndEveryJobRuns) {
@@ -29,6 +29,28 @@ TEST(WorkPool, PostNeverBlocksAndEveryJobRuns) {
   EXPECT_EQ(ran.load(), 101);
 }
 
+TEST(WorkPool, TryPostRefusesBeyondTheBoundAndAfterShutdown) {
+  WorkPool pool(/*threads=*/1, /*max_queued=*/2);
+  std::promise<void> gate;
+  std::shared_future<void> open = gate.get_future().share();
+  std::latch started(1);
+  std::atomic<int> ran{0};
+  ASSERT_TRUE(pool.TryPost([&] {
+    started.count_down();
+    open.wait();
+    ++ran;
+  }));
+  started.wait();  // the only worker is busy
+  EXPECT_TRUE(pool.TryPost([&] { ++ran; }));
+  EXPECT_TRUE(pool.TryPost([&] { ++ran; }));
+  EXPECT_FALSE(pool.TryPost([&] { ++ran; }));  // 2 already wait
+  gate.set_value();
+  pool.Shutdown();
+  EXPECT_EQ(ran.load(), 3);
+  EXPECT_FALSE(pool.TryPost([&] { ++ran; }));
+  EXPECT_EQ(ran.load(), 3);
+}
+
 TEST(WorkPool, ShutdownRunsQueuedJobsAndIsIdempotent) {
   std::atomic<int> ran{0};
   {
@@ -43,4 +65,4 @@ TEST(WorkPool, ShutdownRunsQueuedJobsAndIsIdempotent) {
 }
 
 }  // namespace
-}  // namespace cp::http
+}  // namespace cp

@@ -10,7 +10,7 @@
 #include <unordered_map>
 
 #include "http/transport/http1_server.h"
-#include "http/transport/work_pool.h"
+#include "common/work_pool.h"
 
 namespace cp::http {
 

@@ -119,7 +119,6 @@ class Session : public std::enable_shared_from_this<Session> {
       plan.answer = server_.app.TransportError(head_.path, 500, std::string("internal error: ") + e.what());
     }
     if (plan.answer) return Refuse(std::move(*plan.answer));
-    plan_on_io_thread_ = plan.on_io_thread;
     plan_ = std::move(plan);
     ReserveRoom();
   }
@@ -238,13 +237,14 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.reset();
     auto lease = std::make_shared<Budget::Lease>(std::move(lease_));
     auto handle = std::move(plan_.handle);
+    const bool on_io_thread = plan_.on_io_thread;
     plan_ = Plan{};
     auto run = [this, req, lease, handle = std::move(handle)]() mutable {
       Response r = RunHandler(handle, *req);
       *lease = Budget::Lease();  // the body's room goes back once the reply is built
       return r;
     };
-    if (plan_on_io_thread_) return Write(run());
+    if (on_io_thread) return Write(run());
     auto self = shared_from_this();
     server_.pool.Post([self, run = std::move(run), guard = net::make_work_guard(strand_)]() mutable {
       self->SendFromWorkThread(run());
@@ -384,7 +384,6 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
   std::optional<bhttp::response<bhttp::string_body>> res_;
   Plan plan_;
-  bool plan_on_io_thread_ = false;
   Budget::Lease lease_;
   std::uint64_t ticket_ = 0;
   bool waiting_room_ = false;

@@ -1,10 +1,10 @@
-#include "http/transport/work_pool.h"
+#include "common/work_pool.h"
 
 #include <algorithm>
 
-namespace cp::http {
+namespace cp {
 
-WorkPool::WorkPool(std::size_t threads) {
+WorkPool::WorkPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
   threads = std::max<std::size_t>(1, threads);
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
@@ -22,6 +22,16 @@ void WorkPool::Post(std::function<void()> job) {
     }
   }
   job();
+}
+
+bool WorkPool::TryPost(std::function<void()> job) {
+  {
+    std::lock_guard lock(mu_);
+    if (shutdown_ || (max_queued_ != 0 && jobs_.size() >= max_queued_)) return false;
+    jobs_.push_back(std::move(job));
+  }
+  has_job_.notify_one();
+  return true;
 }
 
 void WorkPool::Shutdown() {
@@ -54,4 +64,4 @@ void WorkPool::Work() {
   }
 }
 
-}  // namespace cp::http
+}  // namespace cp
