@@ -118,6 +118,7 @@ class Scheduler final : public model::InferenceEngine {
 
   // Requests waiting to be taken by a runner.
   std::size_t queue_depth() const { return queue_depth_.load(std::memory_order_relaxed); }
+  std::size_t queued() const override { return queue_depth(); }
   // Requests taken by a runner and not yet answered.
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 

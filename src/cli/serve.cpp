@@ -15,6 +15,7 @@
 #include "grpc/server.h"
 #include "http/server.h"
 #include "model/ort_engine.h"
+#include "service/model_control.h"
 
 namespace cp::cli {
 
@@ -34,7 +35,48 @@ http::HttpServerOptions ServerOptions(const config::Config& cfg) {
   o.max_body_bytes_in_flight = cfg.max_body_bytes_in_flight;
   o.model_name = cfg.model_name;
   o.request_timeout_ms = cfg.request_timeout_ms;
+  o.model_control_api = cfg.model_control_api;
   return o;
+}
+
+// SIGHUP and /v2/repository/... loads: LoadService again (MODEL_PATH and
+// LABELS_PATH as configured), logged and counted; the queue-depth gauge
+// reads whichever service the slot holds.
+std::shared_ptr<service::ModelControl> MakeModelControl(const config::Config& cfg,
+                                                        std::shared_ptr<const service::ClassificationService> initial,
+                                                        const std::shared_ptr<metrics::Metrics>& metrics) {
+  service::ModelControlOptions o;
+  metrics::Metrics* m = metrics.get();
+  o.on_loaded = [&cfg, m](const service::ClassificationService& s, double seconds) {
+    std::cerr << "cross_pictures: model reloaded: " << cfg.model_path << " in " << seconds
+              << " s; new requests use it, requests in flight finish on the model before" << std::endl;
+    ReportLoaded(cfg, s, /*serving=*/true, seconds, m);
+    m->CountModelLoad(true);
+  };
+  o.on_load_failed = [m](const Status& s) {
+    std::cerr << "cross_pictures: model reload failed: " << s.message() << std::endl;
+    m->CountModelLoad(false);
+  };
+  o.on_unloaded = [m] {
+    std::cerr << "cross_pictures: model unloaded: inference answers 503 until a load" << std::endl;
+    m->SetModelLoaded(false, 0);
+  };
+  auto build = [&cfg, m]() -> Result<std::shared_ptr<const service::ClassificationService>> {
+    auto started = LoadService(cfg, /*serving=*/true, m);
+    if (!started.ok()) return started.status();
+    return std::shared_ptr<const service::ClassificationService>(std::move(started->service));
+  };
+  auto control = std::make_shared<service::ModelControl>(std::move(initial), std::move(build), std::move(o));
+  // Waiting for the model: in line for a place (not decoded yet) plus
+  // decoded and in the scheduler's queue.
+  std::weak_ptr<const service::ServiceSlot> slot = control->slot();
+  metrics->SetQueueDepthSource([slot] {
+    auto current = slot.lock();
+    if (!current) return 0.0;
+    auto s = current->Get();
+    return static_cast<double>(s->waiting() + (s->engine() ? s->engine()->queued() : 0));
+  });
+  return control;
 }
 
 // Every connection is a file descriptor: raise the soft open-files limit to
@@ -67,6 +109,10 @@ grpc_server::GrpcServerOptions GrpcOptions(const config::Config& cfg) {
 
 }  // namespace
 
+// SIGHUP: the model is loaded again from MODEL_PATH on the model control's
+// thread, warmed up and swapped in (service/model_control.h); the waiter
+// goes back to waiting.
+//
 // Shutdown sequence (SIGTERM/SIGINT): readiness turns false; for
 // DRAIN_DELAY_S the server keeps serving (load balancers see the 503 probe and
 // stop routing here); the listener closes (no new connections) and so do idle
@@ -84,6 +130,7 @@ int RunServe(const config::Config& cfg) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);   // reload the model
   sigaddset(&signals, SIGUSR1);  // main -> waiter: "the server ended on its own"
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
@@ -95,7 +142,12 @@ int RunServe(const config::Config& cfg) {
     return 2;
   }
   std::atomic<bool> ready{true};  // warm-up is done before the socket is bound
-  http::HttpServer server(started->service, ServerOptions(cfg), metrics, [&ready] { return ready.load(); });
+  // Declared before the servers: it outlives them (its slot is what they serve).
+  const std::shared_ptr<service::ModelControl> control = MakeModelControl(cfg, started->service, metrics);
+  started->service.reset();
+  started->scheduler.reset();  // the service owns it; it is drained when the service is destroyed
+  http::HttpServer server(
+      control->slot(), ServerOptions(cfg), metrics, [&ready] { return ready.load(); }, control);
   if (Status s = server.Bind(); !s.ok()) {
     std::cerr << "cross_pictures: " << s.message() << "\n";
     return 1;
@@ -108,7 +160,7 @@ int RunServe(const config::Config& cfg) {
     if (grpc) grpc->Stop(std::chrono::system_clock::now() + std::chrono::seconds(cfg.drain_timeout_s));
   };
   if (cfg.grpc_port >= 0) {
-    grpc = std::make_unique<grpc_server::GrpcServer>(started->service, GrpcOptions(cfg), metrics,
+    grpc = std::make_unique<grpc_server::GrpcServer>(control->slot(), GrpcOptions(cfg), metrics,
                                                      [&ready] { return ready.load(); });
     if (Status s = grpc->Bind(); !s.ok()) {
       std::cerr << "cross_pictures: " << s.message() << "\n";
@@ -124,7 +176,12 @@ int RunServe(const config::Config& cfg) {
   std::thread grpc_stopper;  // started by the waiter; joined by main after the waiter
   std::thread waiter([&] {
     int sig = 0;
-    sigwait(&signals, &sig);
+    for (;;) {
+      sigwait(&signals, &sig);
+      if (sig != SIGHUP) break;
+      std::cerr << "cross_pictures: SIGHUP: loading " << cfg.model_path << " again" << std::endl;
+      control->RequestLoad();
+    }
     if (sig == SIGUSR1) return;  // woken by main: the server ended on its own
     ready = false;               // readiness answers 503 from now on
     // The delay is for load balancers, which send SIGTERM (Kubernetes, podman
@@ -149,7 +206,8 @@ int RunServe(const config::Config& cfg) {
   server.Run();
   stop_grpc();  // waits for the waiter's; or stops it when the HTTP server ended on its own
   if (grpc_thread.joinable()) grpc_thread.join();
-  if (started->scheduler) started->scheduler->Shutdown();  // answers anything still queued
+  // The scheduler of the model served last drains when `control` and the
+  // servers are destroyed, all calls being answered by now.
   {
     std::lock_guard lock(mu);
     finished = true;

@@ -31,7 +31,7 @@ batching::SchedulerOptions SchedulerOptionsFor(const config::Config& cfg, metric
 
 }  // namespace
 
-Result<Started> StartService(const config::Config& cfg, bool serving, metrics::Metrics* metrics) {
+Result<Started> LoadService(const config::Config& cfg, bool serving, metrics::Metrics* metrics) {
   if (Status s = config::CheckFiles(cfg); !s.ok()) return s;
   image::InstallCodecPixelLimit(cfg.max_image_pixels);
   const auto t0 = std::chrono::steady_clock::now();
@@ -54,8 +54,11 @@ Result<Started> StartService(const config::Config& cfg, bool serving, metrics::M
   // freed parse buffers back to the OS instead of keeping them as RSS.
   malloc_trim(0);
   started.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return started;
+}
 
-  const auto& s = *started.service;
+void ReportLoaded(const config::Config& cfg, const service::ClassificationService& s, bool serving, double load_seconds,
+                  metrics::Metrics* metrics) {
   if (const model::ModelInfo* mi = s.model_info()) {
     std::cerr << "cross_pictures: model " << cfg.model_path << " (" << cfg.model_name << "): input '" << mi->input_name
               << "' " << mi->height << "x" << mi->width << ", output '" << mi->output_name << "' " << mi->num_classes
@@ -64,27 +67,21 @@ Result<Started> StartService(const config::Config& cfg, bool serving, metrics::M
       std::cerr << " x " << cfg.model_runners << " runner(s), batch <= " << cfg.max_batch_size
                 << ", queue <= " << cfg.max_queue;
     }
-    std::cerr << "; ready in " << started.load_seconds << " s" << std::endl;
+    std::cerr << "; ready in " << load_seconds << " s" << std::endl;
     std::cerr << "cross_pictures: int8 weights: " << mi->int8_weights << " (" << mi->int8_reason << "; CPU int8 path "
               << mi->cpu_int8_path << ")" << std::endl;
   } else {
     std::cerr << "cross_pictures: MODEL NOT LOADED (" << s.load_error() << "); /infer answers 503" << std::endl;
   }
   if (metrics != nullptr) {
-    metrics->SetModelLoaded(s.model_loaded(), started.load_seconds);
+    metrics->SetModelLoaded(s.model_loaded(), load_seconds);
     if (const model::ModelInfo* mi = s.model_info()) metrics->SetInt8Weights(mi->int8_weights, mi->cpu_int8_path);
-    if (started.scheduler) {
-      // Waiting for the model: in line for a place (not decoded yet) plus
-      // decoded and in the scheduler's queue.
-      std::weak_ptr<batching::Scheduler> weak_sched = started.scheduler;
-      std::weak_ptr<const service::ClassificationService> weak_svc = started.service;
-      metrics->SetQueueDepthSource([weak_sched, weak_svc] {
-        auto sched = weak_sched.lock();
-        auto svc = weak_svc.lock();
-        return static_cast<double>((sched ? sched->queue_depth() : 0) + (svc ? svc->waiting() : 0));
-      });
-    }
   }
+}
+
+Result<Started> StartService(const config::Config& cfg, bool serving, metrics::Metrics* metrics) {
+  auto started = LoadService(cfg, serving, metrics);
+  if (started.ok()) ReportLoaded(cfg, *started->service, serving, started->load_seconds, metrics);
   return started;
 }
 

@@ -22,6 +22,8 @@ enum class StatusCode {
   kOverloaded,            // queue full: retry later
   kDeadlineExceeded,      // request deadline expired before it ran
   kNotFound,              // unknown model or resource
+  kPermissionDenied,      // an operation switched off by the configuration (model control)
+  kFailedPrecondition,    // the operation cannot be done as things are: a model file that does not load
   kInternal,              // a bug or a library failure
 };
 
@@ -52,6 +54,8 @@ inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std
 inline Status Overloaded(std::string m) { return {StatusCode::kOverloaded, std::move(m)}; }
 inline Status DeadlineExceeded(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
+inline Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+inline Status FailedPrecondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 // A value or a non-OK Status. Constructing from an OK Status is a bug and is

@@ -101,6 +101,9 @@ Result<Config> Resolve(const Layers& layers) {
   int allow_truncated = 0;
   if (!(s = ParseInt(layers, "ALLOW_TRUNCATED_IMAGES", 0, 1, allow_truncated)).ok()) return s;
   c.allow_truncated_images = allow_truncated == 1;
+  int model_control = 1;
+  if (!(s = ParseInt(layers, "MODEL_CONTROL_API", 0, 1, model_control)).ok()) return s;
+  c.model_control_api = model_control == 1;
   if (!(s = ParseInt(layers, "DRAIN_DELAY_S", 0, 3600, c.drain_delay_s)).ok()) return s;
   if (!(s = ParseInt(layers, "DRAIN_TIMEOUT_S", 0, 3600, c.drain_timeout_s)).ok()) return s;
   if (c.num_threads == 0) c.num_threads = AvailableCores();

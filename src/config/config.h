@@ -36,7 +36,8 @@ struct Config {
   bool scaled_decode = true;
   std::string int8_weights = "auto";  // auto | native | u8 (model/int8_weights.h)
   bool allow_truncated_images = false;
-  int drain_delay_s = 5;  // readiness 503 while still serving, before the listener closes (endpoints update)
+  bool model_control_api = true;  // /v2/repository/models/{name}/load and unload answered
+  int drain_delay_s = 5;          // readiness 503 while still serving, before the listener closes (endpoints update)
   int drain_timeout_s = 30;
   int http_threads = 64;
   int io_threads = 0;  // resolved: never 0 after Resolve()

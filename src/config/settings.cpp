@@ -48,6 +48,11 @@ constexpr std::array kSettings = {
     SettingSpec{"ALLOW_TRUNCATED_IMAGES", "0",
                 "0: a truncated or corrupt image (its decoder library says so) is refused with 400. 1: decode "
                 "what the library can recover (Pillow's LOAD_TRUNCATED_IMAGES)."},
+    SettingSpec{"MODEL_CONTROL_API", "1",
+                "1: POST /v2/repository/models/{name}/load (load MODEL_PATH again, warm it up, swap it in with "
+                "no request failing) and .../unload are answered, over REST and gRPC. 0: they answer 403 / "
+                "PERMISSION_DENIED (switch them off where clients must not change the model). SIGHUP reloads "
+                "either way."},
     SettingSpec{"DRAIN_DELAY_S", "5",
                 "On SIGTERM: seconds to keep serving with the readiness probe answering 503, so load balancers "
                 "stop sending new requests, before the listener closes (more than the balancer's check interval x "

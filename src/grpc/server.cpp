@@ -37,9 +37,9 @@ kserve::Deadline RequestDeadline(const grpc::CallbackServerContext& ctx, int req
 
 class InferenceService final : public inference::GRPCInferenceService::CallbackService {
  public:
-  InferenceService(std::shared_ptr<const service::ClassificationService> service, const GrpcServerOptions& options,
+  InferenceService(std::shared_ptr<const service::ServiceSlot> slot, const GrpcServerOptions& options,
                    std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready, WorkPool& workers)
-      : service_(std::move(service)),
+      : slot_(std::move(slot)),
         options_(options),
         metrics_(std::move(metrics)),
         ready_(std::move(ready)),
@@ -53,14 +53,14 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
 
   grpc::ServerUnaryReactor* ServerReady(grpc::CallbackServerContext* ctx, const inference::ServerReadyRequest*,
                                         inference::ServerReadyResponse* res) override {
-    res->set_ready(kserve::CheckReady(*service_, options_.model_name, ready_).ok());
+    res->set_ready(kserve::CheckReady(*slot_->Get(), options_.model_name, ready_).ok());
     return Answer(ctx, "ServerReady", Clock::now(), Status::Ok());
   }
 
   grpc::ServerUnaryReactor* ModelReady(grpc::CallbackServerContext* ctx, const inference::ModelReadyRequest* req,
                                        inference::ModelReadyResponse* res) override {
     const Status s = kserve::CheckModel(options_.model_name, req->name(), req->version());
-    if (s.ok()) res->set_ready(kserve::CheckReady(*service_, options_.model_name, ready_).ok());
+    if (s.ok()) res->set_ready(kserve::CheckReady(*slot_->Get(), options_.model_name, ready_).ok());
     return Answer(ctx, "ModelReady", Clock::now(), s);
   }
 
@@ -74,10 +74,11 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
                                           inference::ModelMetadataResponse* res) override {
     Status s = kserve::CheckModel(options_.model_name, req->name(), req->version());
     if (s.ok()) {
-      if (const model::ModelInfo* mi = service_->model_info()) {
+      const auto service = slot_->Get();
+      if (const model::ModelInfo* mi = service->model_info()) {
         ToProto(kserve::DescribeModel(options_.model_name, *mi), *res);
       } else {
-        s = kserve::ModelUnavailable(*service_, options_.model_name);
+        s = kserve::ModelUnavailable(*service, options_.model_name);
       }
     }
     return Answer(ctx, "ModelMetadata", Clock::now(), s);
@@ -90,12 +91,13 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
     if (Status s = kserve::CheckModel(options_.model_name, req->model_name(), req->model_version()); !s.ok()) {
       return Answer(ctx, "ModelInfer", start, s);
     }
-    if (service_->model_loaded() && service_->Saturated()) {
+    std::shared_ptr<const service::ClassificationService> service = slot_->Get();  // the call's, to the end
+    if (service->model_loaded() && service->Saturated()) {
       return Answer(ctx, "ModelInfer", start, Overloaded("the server is at capacity; retry later"));
     }
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    const bool posted = workers_.TryPost([this, ctx, req, res, reactor, start] {
-      Finish(reactor, "ModelInfer", start, Infer(*ctx, *req, *res, start));
+    const bool posted = workers_.TryPost([this, service = std::move(service), ctx, req, res, reactor, start] {
+      Finish(reactor, "ModelInfer", start, Infer(*service, *ctx, *req, *res, start));
     });
     if (!posted) Finish(reactor, "ModelInfer", start, Overloaded("the server is at capacity; retry later"));
     return reactor;
@@ -103,8 +105,9 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
 
  private:
   // On an infer worker.
-  Status Infer(const grpc::CallbackServerContext& ctx, const inference::ModelInferRequest& req,
-               inference::ModelInferResponse& res, Clock::time_point start) const {
+  Status Infer(const service::ClassificationService& service, const grpc::CallbackServerContext& ctx,
+               const inference::ModelInferRequest& req, inference::ModelInferResponse& res,
+               Clock::time_point start) const {
     const metrics::InFlightRequest in_flight(metrics_.get());
     if (ctx.IsCancelled()) return DeadlineExceeded("the call was cancelled or its deadline passed before it ran");
     try {
@@ -112,7 +115,7 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
       if (!parsed.ok()) return parsed.status();
       const kserve::Deadline deadline =
           kserve::LowerDeadline(RequestDeadline(ctx, options_.request_timeout_ms, start), parsed->timeout_us, start);
-      auto response = kserve::RunInfer(*service_, options_.model_name, *parsed, deadline, metrics_.get());
+      auto response = kserve::RunInfer(service, options_.model_name, *parsed, deadline, metrics_.get());
       if (!response.ok()) return response.status();
       ToProto(std::move(*response), res);
       return Status::Ok();
@@ -139,7 +142,7 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
     return reactor;
   }
 
-  std::shared_ptr<const service::ClassificationService> service_;
+  std::shared_ptr<const service::ServiceSlot> slot_;
   const GrpcServerOptions& options_;
   std::shared_ptr<metrics::Metrics> metrics_;
   std::function<bool()> ready_;
@@ -149,12 +152,12 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
 }  // namespace
 
 struct GrpcServer::Impl {
-  Impl(std::shared_ptr<const service::ClassificationService> service, GrpcServerOptions opts,
+  Impl(std::shared_ptr<const service::ServiceSlot> slot, GrpcServerOptions opts,
        std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready)
       : options(std::move(opts)),
         workers(static_cast<std::size_t>(std::max(1, options.threads)),
                 static_cast<std::size_t>(std::max(1, options.max_pending_calls))),
-        handlers(std::move(service), options, std::move(metrics), std::move(ready), workers) {}
+        handlers(std::move(slot), options, std::move(metrics), std::move(ready), workers) {}
 
   GrpcServerOptions options;
   WorkPool workers;
@@ -164,9 +167,14 @@ struct GrpcServer::Impl {
   bool stopped = false;  // guarded by stop_mu
 };
 
+GrpcServer::GrpcServer(std::shared_ptr<const service::ServiceSlot> slot, GrpcServerOptions options,
+                       std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready)
+    : impl_(std::make_unique<Impl>(std::move(slot), std::move(options), std::move(metrics), std::move(ready))) {}
+
 GrpcServer::GrpcServer(std::shared_ptr<const service::ClassificationService> service, GrpcServerOptions options,
                        std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready)
-    : impl_(std::make_unique<Impl>(std::move(service), std::move(options), std::move(metrics), std::move(ready))) {}
+    : GrpcServer(std::make_shared<const service::ServiceSlot>(std::move(service)), std::move(options),
+                 std::move(metrics), std::move(ready)) {}
 
 GrpcServer::~GrpcServer() { Stop(std::chrono::system_clock::now()); }
 

@@ -43,6 +43,7 @@
 #include "common/status.h"
 #include "metrics/metrics.h"
 #include "service/classification_service.h"
+#include "service/service_slot.h"
 
 namespace cp::grpc_server {
 
@@ -58,8 +59,13 @@ struct GrpcServerOptions {
 
 class GrpcServer {
  public:
-  // metrics may be null; ready() false (warming up, draining) makes
-  // ServerReady/ModelReady answer false; empty = always ready.
+  // Serves whatever service `slot` holds when each call starts (a model
+  // reload swaps it; a call keeps the service it started on). metrics may be
+  // null; ready() false (warming up, draining) makes ServerReady/ModelReady
+  // answer false; empty = always ready.
+  GrpcServer(std::shared_ptr<const service::ServiceSlot> slot, GrpcServerOptions options,
+             std::shared_ptr<metrics::Metrics> metrics = nullptr, std::function<bool()> ready = {});
+  // One service for the server's whole life.
   GrpcServer(std::shared_ptr<const service::ClassificationService> service, GrpcServerOptions options,
              std::shared_ptr<metrics::Metrics> metrics = nullptr, std::function<bool()> ready = {});
   ~GrpcServer();  // Stop(now) if still serving

@@ -19,6 +19,10 @@ grpc::StatusCode GrpcCodeFor(StatusCode code) {
       return grpc::StatusCode::DEADLINE_EXCEEDED;
     case StatusCode::kNotFound:
       return grpc::StatusCode::NOT_FOUND;
+    case StatusCode::kPermissionDenied:
+      return grpc::StatusCode::PERMISSION_DENIED;
+    case StatusCode::kFailedPrecondition:
+      return grpc::StatusCode::FAILED_PRECONDITION;
     case StatusCode::kInternal:
       return grpc::StatusCode::INTERNAL;
   }

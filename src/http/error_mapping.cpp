@@ -10,6 +10,10 @@ int HttpStatusFor(StatusCode code) {
       return 400;
     case StatusCode::kNotFound:
       return 404;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kFailedPrecondition:  // the v2 model-repository extension: a failed load is 400
+      return 400;
     case StatusCode::kTooLarge:
       return 413;
     case StatusCode::kUnsupportedMediaType:

@@ -29,7 +29,8 @@ Result<std::optional<int>> ParseTopK(const Request& req, const service::Classifi
 // Shed before reading anything: a full queue answers 503 at once (the
 // transport drops the upload as it arrives).
 std::optional<Response> HttpServer::AdmitInfer(const RequestHead&) const {
-  if (service_->model_loaded() && service_->Saturated()) {
+  const auto service = slot_->Get();
+  if (service->model_loaded() && service->Saturated()) {
     return Refusal(Overloaded("the server is at capacity; retry later"));
   }
   return std::nullopt;
@@ -37,17 +38,18 @@ std::optional<Response> HttpServer::AdmitInfer(const RequestHead&) const {
 
 Response HttpServer::HandleInfer(Request& req) {
   const metrics::InFlightRequest in_flight(metrics_.get());
+  const std::shared_ptr<const service::ClassificationService> service = slot_->Get();  // to the end, even if swapped
   auto deadline = RequestDeadline(req, options_.request_timeout_ms, req.start);
   auto uploads = ParseUploads(req, service::kMaxImagesPerRequest);
   if (!uploads.ok()) return Refusal(uploads.status());
   if (!deadline.ok()) return Refusal(deadline.status());
-  if (!service_->model_loaded()) return Refusal(Unavailable("Model not loaded"));
-  auto top_k = ParseTopK(req, *service_);
+  if (!service->model_loaded()) return Refusal(Unavailable("Model not loaded"));
+  auto top_k = ParseTopK(req, *service);
   if (!top_k.ok()) return Refusal(top_k.status(), "top_k");
 
   std::vector<service::ImageInput> inputs;
   for (const Upload& u : *uploads) inputs.push_back({u.bytes, u.content_type, *deadline});
-  auto results = service_->ClassifyMany(inputs, *top_k);
+  auto results = service->ClassifyMany(inputs, *top_k);
   if (metrics_) {
     for (const auto& r : results) {
       if (!r.ok()) continue;

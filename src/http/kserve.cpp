@@ -41,12 +41,10 @@ Status CheckModel(const KServeContext& ctx, const PathGroups& groups) {
   return core::CheckModel(ctx.model_name, name, version);
 }
 
-Status ModelUnavailable(const KServeContext& ctx) { return core::ModelUnavailable(*ctx.service, ctx.model_name); }
-
 // KServe's bodies: 200 {"ready": true} (with "name" for a model), or 503
 // {"ready": false, "error": why}.
 Response AnswerReadiness(const KServeContext& ctx, const std::optional<std::string>& model) {
-  const Status s = core::CheckReady(*ctx.service, ctx.model_name, ctx.ready);
+  const Status s = core::CheckReady(*ctx.slot->Get(), ctx.model_name, ctx.ready);
   json body = {{"ready", s.ok()}};
   if (model) body["name"] = *model;
   if (!s.ok()) body["error"] = s.message();
@@ -78,7 +76,8 @@ json ServerMetadata() {
 
 Result<kserve::InferResponse> RunInfer(const KServeContext& ctx, const kserve::InferRequest& req,
                                        const Deadline& deadline) {
-  return core::RunInfer(*ctx.service, ctx.model_name, req, deadline, ctx.metrics.get());
+  const auto service = ctx.slot->Get();  // held until answered, even if a reload swaps it
+  return core::RunInfer(*service, ctx.model_name, req, deadline, ctx.metrics.get());
 }
 
 // What refuses an infer request before its body is read: an unknown model or
@@ -86,7 +85,8 @@ Result<kserve::InferResponse> RunInfer(const KServeContext& ctx, const kserve::I
 // checks saturation again: the queue can fill while a body is read.
 Status RefuseUnread(const KServeContext& ctx, const PathGroups& groups) {
   if (Status s = CheckModel(ctx, groups); !s.ok()) return s;
-  if (ctx.service->model_loaded() && ctx.service->Saturated()) {
+  const auto service = ctx.slot->Get();
+  if (service->model_loaded() && service->Saturated()) {
     return Overloaded("the server is at capacity; retry later");
   }
   return Status::Ok();
@@ -125,8 +125,9 @@ void RegisterKServeRoutes(Router& router, KServeContext context) {
   router.Get("/v2/health/ready", [ctx](Request&, const PathGroups&) { return AnswerReadiness(*ctx, std::nullopt); });
   router.Get(model_path, [ctx](Request&, const PathGroups& groups) {
     if (Status s = CheckModel(*ctx, groups); !s.ok()) return ErrorReply(s);
-    const model::ModelInfo* mi = ctx->service->model_info();
-    if (mi == nullptr) return ErrorReply(ModelUnavailable(*ctx));
+    const auto service = ctx->slot->Get();
+    const model::ModelInfo* mi = service->model_info();
+    if (mi == nullptr) return ErrorReply(core::ModelUnavailable(*service, ctx->model_name));
     return JsonResponse(200, ModelMetadata(*ctx, *mi));
   });
   router.Get(model_path + "/ready", [ctx](Request&, const PathGroups& groups) {

@@ -52,14 +52,15 @@
 #include "http/router.h"
 #include "metrics/metrics.h"
 #include "service/classification_service.h"
+#include "service/service_slot.h"
 
 namespace cp::http {
 
 using service::kMaxImagesPerRequest;
 
 struct KServeContext {
-  std::shared_ptr<const service::ClassificationService> service;
-  std::string model_name;                     // the model's name in URLs
+  std::shared_ptr<const service::ServiceSlot> slot;  // each request takes its service once
+  std::string model_name;                            // the model's name in URLs
   std::function<bool()> ready;                // readiness (false while warming up or draining); empty: always ready
   int request_timeout_ms = 0;                 // REQUEST_TIMEOUT_MS; 0 = none
   std::shared_ptr<metrics::Metrics> metrics;  // may be null

@@ -233,6 +233,41 @@ json ModelReadyOperation(const std::string& model_name, bool versioned) {
         Response("The model is not loaded, or the server is warming up or draining", Ref("ModelNotReadyResponse"))}});
 }
 
+// The model-repository extension (http/repository.h).
+json RepositoryIndexOperation(const std::string& method) {
+  json op = {{"summary", "KServe v2 model repository index"},
+             {"operationId", method == "get" ? "repositoryIndex" : "repositoryIndexPost"},
+             {"tags", {"KServe v2"}},
+             {"responses",
+              {{"200", Response("The served model and its state", Ref("RepositoryIndex"))},
+               {"400", KError("The body is not a JSON object, or its \"ready\" is not a boolean")}}}};
+  if (method == "post") {
+    op["description"] = "Triton's form: {\"ready\": true} lists only ready models.";
+    op["requestBody"] = {{"required", false}, {"content", JsonContent(Ref("RepositoryIndexRequest"))}};
+  }
+  return op;
+}
+
+json RepositoryControlOperation(const std::string& model_name, bool load) {
+  json responses = {{"200", Response(load ? "The model file loaded, warmed up and now serves new requests"
+                                          : "The model is unloaded (inference 503, readiness false until a load)",
+                                     Ref("RepositoryModelState"))},
+                    {"403", KError("Model control is switched off (MODEL_CONTROL_API=0)")},
+                    {"404", KError("Unknown model")}};
+  responses["400"] = KError(load ? "The body is not a JSON object, it has load parameters, or the model file does "
+                                   "not load (the model before keeps serving; the error says why)"
+                                 : "The body is not a JSON object");
+  return {{"summary", load ? "Load MODEL_PATH again and swap it in without downtime" : "Unload the model"},
+          {"description", load ? "Requests in flight finish on the model before; new requests use the new one. "
+                                 "Blocks until the new model serves (its load and warm-up time)."
+                               : "Until a load (this endpoint's .../load, or SIGHUP), inference answers 503."},
+          {"operationId", load ? "repositoryModelLoad" : "repositoryModelUnload"},
+          {"tags", {"KServe v2"}},
+          {"parameters", json::array({ModelNameParameter(model_name)})},
+          {"requestBody", {{"required", false}, {"content", JsonContent(Ref("RepositoryModelRequest"))}}},
+          {"responses", responses}};
+}
+
 // The smallest PNG (1x1, gray), base64: a request the documentation can show whole.
 constexpr const char* kTinyPngBase64 =
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";
@@ -428,6 +463,26 @@ json KServeSchemas(const OpenApiOptions& o) {
                 {"additionalProperties", false},
                 {"properties", {{"binary_data_size", {{"type", "integer"}, {"minimum", 0}}}}}}}});
   return {{"KServeError", error},
+          {"RepositoryIndexRequest", {{"type", "object"}, {"properties", {{"ready", {{"type", "boolean"}}}}}}},
+          {"RepositoryIndex",
+           {{"type", "array"},
+            {"maxItems", 1},
+            {"items", Closed({"name", "version", "state", "reason"},
+                             {{"name", {{"const", o.model_name}}},
+                              {"version", {{"const", "1"}}},
+                              {"state", {{"type", "string"}, {"enum", {"READY", "UNAVAILABLE", "LOADING"}}}},
+                              {"reason", {{"type", "string"}, {"description", "Why not ready; empty when ready"}}}})}}},
+          {"RepositoryModelRequest",
+           {{"type", "object"},
+            {"properties",
+             {{"parameters",
+               {{"type", "object"},
+                {"maxProperties", 0},
+                {"description", "Triton's load parameters (config, file overrides) are not supported"}}}}}}},
+          {"RepositoryModelState",
+           Closed({"name", "version", "state"}, {{"name", {{"const", o.model_name}}},
+                                                 {"version", {{"const", "1"}}},
+                                                 {"state", {{"type", "string"}, {"enum", {"READY", "UNAVAILABLE"}}}}})},
           {"ServerMetadata", Closed({"name", "version", "extensions"},
                                     {{"name", {{"type", "string"}}},
                                      {"version", {{"type", "string"}}},
@@ -594,6 +649,9 @@ json OpenApiJson(const OpenApiOptions& o) {
       {"/v2", {{"get", ServerMetadataOperation()}}},
       {"/v2/health/live", {{"get", LiveOperation()}}},
       {"/v2/health/ready", {{"get", ReadyOperation()}}},
+      {"/v2/repository/index", {{"get", RepositoryIndexOperation("get")}, {"post", RepositoryIndexOperation("post")}}},
+      {"/v2/repository/models/{name}/load", {{"post", RepositoryControlOperation(o.model_name, true)}}},
+      {"/v2/repository/models/{name}/unload", {{"post", RepositoryControlOperation(o.model_name, false)}}},
   };
   if (o.metrics) {
     json metrics = SimpleGet("Prometheus metrics", "metrics", "Prometheus text exposition format 0.0.4", "text/plain",

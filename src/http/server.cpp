@@ -7,6 +7,7 @@
 #include "http/kserve.h"
 #include "http/openapi.h"
 #include "http/reply.h"
+#include "http/repository.h"
 
 namespace cp::http {
 
@@ -48,7 +49,14 @@ Http1Options TransportOptions(const HttpServerOptions& o, std::shared_ptr<Budget
 
 HttpServer::HttpServer(std::shared_ptr<const service::ClassificationService> service, HttpServerOptions options,
                        std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready)
-    : service_(std::move(service)),
+    : HttpServer(std::make_shared<const service::ServiceSlot>(std::move(service)), std::move(options),
+                 std::move(metrics), std::move(ready)) {}
+
+HttpServer::HttpServer(std::shared_ptr<const service::ServiceSlot> slot, HttpServerOptions options,
+                       std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready,
+                       std::shared_ptr<service::ModelControl> control)
+    : slot_(std::move(slot)),
+      control_(std::move(control)),
       options_(std::move(options)),
       metrics_(std::move(metrics)),
       ready_(std::move(ready)),
@@ -80,8 +88,9 @@ void HttpServer::Completed(const RequestHead& head, int status, double seconds) 
 }
 
 void HttpServer::RegisterRoutes() {
-  router_.Get("/health",
-              [this](Request&, const PathGroups&) { return JsonResponse(200, HealthJson(service_->model_loaded())); });
+  router_.Get("/health", [this](Request&, const PathGroups&) {
+    return JsonResponse(200, HealthJson(slot_->Get()->model_loaded()));
+  });
   RouteSpec infer;
   infer.method = "POST";
   infer.pattern = "/infer";
@@ -89,24 +98,38 @@ void HttpServer::RegisterRoutes() {
   infer.deadline = [this](const RequestHead& head) { return WaitDeadline(head, options_.request_timeout_ms); };
   infer.handle = [this](Request& req, const PathGroups&) { return HandleInfer(req); };
   router_.Add(std::move(infer));
-  RegisterKServeRoutes(router_, {service_, options_.model_name, ready_, options_.request_timeout_ms, metrics_});
+  RegisterKServeRoutes(router_, {slot_, options_.model_name, ready_, options_.request_timeout_ms, metrics_});
+  RegisterRepositoryRoutes(
+      router_, {options_.model_control_api ? control_ : nullptr, slot_, options_.model_name, control_ != nullptr});
   if (metrics_) {
     router_.Get("/metrics", [this](Request&, const PathGroups&) {
       return TextResponse(metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");
     });
   }
-  const nlohmann::json document =
-      OpenApiJson(OpenApiOptionsFor(*service_, options_.model_name, options_.max_body_bytes, metrics_ != nullptr));
-  const std::string openapi = document.dump(2);
-  router_.Get("/openapi.json", [openapi](Request&, const PathGroups&) { return TextResponse(openapi, kJsonType); });
-  const std::string docs = DocsHtml(document);
-  router_.Get("/docs", [docs](Request&, const PathGroups&) { return TextResponse(docs, "text/html; charset=utf-8"); });
+  router_.Get("/openapi.json",
+              [this](Request&, const PathGroups&) { return TextResponse(Documentation(false), kJsonType); });
+  router_.Get("/docs", [this](Request&, const PathGroups&) {
+    return TextResponse(Documentation(true), "text/html; charset=utf-8");
+  });
   router_.Get("/", [](Request&, const PathGroups&) {
     Response res;
     res.status = 302;
     res.SetHeader("Location", "/docs");
     return res;
   });
+}
+
+std::string HttpServer::Documentation(bool html) {
+  std::lock_guard lock(docs_mu_);
+  const std::uint64_t generation = slot_->generation();
+  if (generation != docs_generation_) {
+    const nlohmann::json document = OpenApiJson(
+        OpenApiOptionsFor(*slot_->Get(), options_.model_name, options_.max_body_bytes, metrics_ != nullptr));
+    openapi_ = document.dump(2);
+    docs_html_ = DocsHtml(document);
+    docs_generation_ = generation;
+  }
+  return html ? docs_html_ : openapi_;
 }
 
 Status HttpServer::Bind() { return transport_->Bind(); }

@@ -81,7 +81,20 @@ struct Metrics::Impl {
                                        .Help("Requests whose deadline expired before they ran (504)")
                                        .Register(*registry)
                                        .Add({});
-  std::mutex source_mu;  // guards queue_depth_source
+  prometheus::Family<prometheus::Counter>& model_loads = BuildCounter()
+                                                             .Name("cross_pictures_model_loads_total")
+                                                             .Help("Model reloads (SIGHUP, /v2/repository), by result")
+                                                             .Register(*registry);
+  prometheus::Counter& loads_ok = model_loads.Add({{"result", "ok"}});
+  prometheus::Counter& loads_failed = model_loads.Add({{"result", "failed"}});
+  prometheus::Family<prometheus::Gauge>& int8_weights =
+      BuildGauge()
+          .Name("cross_pictures_model_int8_weights")
+          .Help("How the model's int8 weights are served on this CPU (native, or u8-shifted where u8 x s8 saturates)")
+          .Register(*registry);
+  std::mutex int8_mu;                       // guards int8_gauge
+  prometheus::Gauge* int8_gauge = nullptr;  // the one label set shown (the model now served)
+  std::mutex source_mu;                     // guards queue_depth_source
   std::function<double()> queue_depth_source;
 };
 
@@ -119,13 +132,12 @@ void Metrics::SetModelLoaded(bool loaded, double load_seconds) {
   impl_->load_seconds.Set(load_seconds);
 }
 void Metrics::SetInt8Weights(const std::string& variant, const std::string& cpu_int8_path) {
-  BuildGauge()
-      .Name("cross_pictures_model_int8_weights")
-      .Help("How the model's int8 weights are served on this CPU (native, or u8-shifted where u8 x s8 saturates)")
-      .Register(*impl_->registry)
-      .Add({{"variant", variant}, {"cpu_int8_path", cpu_int8_path}})
-      .Set(1);
+  std::lock_guard lock(impl_->int8_mu);
+  if (impl_->int8_gauge != nullptr) impl_->int8_weights.Remove(impl_->int8_gauge);
+  impl_->int8_gauge = &impl_->int8_weights.Add({{"variant", variant}, {"cpu_int8_path", cpu_int8_path}});
+  impl_->int8_gauge->Set(1);
 }
+void Metrics::CountModelLoad(bool ok) { (ok ? impl_->loads_ok : impl_->loads_failed).Increment(); }
 void Metrics::SetQueueDepthSource(std::function<double()> source) {
   std::lock_guard lock(impl_->source_mu);
   impl_->queue_depth_source = std::move(source);

@@ -41,7 +41,10 @@ class Metrics {
   // CountShed for kOverloaded, CountTimedOut for kDeadlineExceeded, else nothing.
   void CountRefusal(StatusCode code);
   void SetModelLoaded(bool loaded, double load_seconds);
-  // model_int8_weights{variant, cpu_int8_path} = 1: how an int8 model is served on this CPU.
+  // A model reload: model_loads_total{result="ok"|"failed"}.
+  void CountModelLoad(bool ok);
+  // model_int8_weights{variant, cpu_int8_path} = 1: how an int8 model is served on this CPU
+  // (one label set: a reload replaces it).
   void SetInt8Weights(const std::string& variant, const std::string& cpu_int8_path);
   void SetQueueDepthSource(std::function<double()> source);
 

@@ -63,6 +63,9 @@ class InferenceEngine {
   // Admission hint: true when a new request would be refused (queue full),
   // so callers can shed it before spending time on decoding.
   virtual bool Saturated() const { return false; }
+  // Requests waiting in the engine's own queue (a snapshot, for metrics);
+  // 0 for an engine without one.
+  virtual std::size_t queued() const { return 0; }
 };
 
 }  // namespace cp::model

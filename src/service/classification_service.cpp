@@ -38,6 +38,10 @@ ClassificationService::ClassificationService(std::shared_ptr<model::InferenceEng
   }
 }
 
+std::shared_ptr<ClassificationService> ClassificationService::WithoutModel(std::string why) const {
+  return std::make_shared<ClassificationService>(nullptr, labels_, options_, std::move(why));
+}
+
 Status ClassificationService::ValidateTopK(long long top_k) const {
   const auto n = static_cast<long long>(num_classes());
   if (top_k < 1 || top_k > n) {

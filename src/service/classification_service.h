@@ -93,6 +93,10 @@ class ClassificationService {
   ClassificationService(std::shared_ptr<model::InferenceEngine> engine, std::vector<std::string> labels,
                         ServiceOptions options, std::string load_error = {});
 
+  // The same labels and options with no model: what an unloaded model
+  // serves (every Classify kUnavailable, with `why`).
+  std::shared_ptr<ClassificationService> WithoutModel(std::string why) const;
+
   bool model_loaded() const { return engine_ != nullptr; }
   const std::string& load_error() const { return load_error_; }
   const model::ModelInfo* model_info() const { return engine_ ? &engine_->info() : nullptr; }

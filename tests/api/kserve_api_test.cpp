@@ -96,7 +96,7 @@ class KServeServer {
   static http::Router Routes(std::shared_ptr<const service::ClassificationService> svc, std::function<bool()> ready,
                              std::shared_ptr<metrics::Metrics> metrics) {
     http::KServeContext ctx;
-    ctx.service = std::move(svc);
+    ctx.slot = std::make_shared<const service::ServiceSlot>(std::move(svc));
     ctx.model_name = "cp_model";
     ctx.ready = std::move(ready);
     ctx.metrics = std::move(metrics);

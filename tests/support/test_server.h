@@ -20,10 +20,15 @@ inline httplib::Client LoopbackClient(int port) {
 
 class TestServer {
  public:
-  TestServer(std::shared_ptr<const service::ClassificationService> svc, http::HttpServerOptions options = {}) {
+  TestServer(std::shared_ptr<const service::ClassificationService> svc, http::HttpServerOptions options = {})
+      : TestServer(std::make_shared<const service::ServiceSlot>(std::move(svc)), std::move(options)) {}
+  // Serving from a slot, with model control (null: load/unload answer 403).
+  TestServer(std::shared_ptr<const service::ServiceSlot> slot, http::HttpServerOptions options,
+             std::shared_ptr<service::ModelControl> control = nullptr) {
     options.host = "127.0.0.1";
     options.port = 0;
-    server_ = std::make_unique<http::HttpServer>(std::move(svc), options);
+    server_ = std::make_unique<http::HttpServer>(std::move(slot), options, nullptr, std::function<bool()>{},
+                                                 std::move(control));
     Status s = server_->Bind();
     if (!s.ok()) throw std::runtime_error(s.ToString());
     thread_ = std::thread([this] { server_->Run(); });

@@ -1,0 +1,118 @@
+#include "http/repository.h"
+
+#include <nlohmann/json.hpp>
+
+#include "http/error_mapping.h"
+#include "http/reply.h"
+#include "kserve/inference.h"
+
+namespace cp::http {
+
+namespace {
+
+using nlohmann::json;
+
+Response ErrorReply(const Status& status) {
+  return JsonResponse(HttpStatusFor(status.code()), {{"error", status.message()}});
+}
+
+const char* StateName(const service::ModelState& st) {
+  if (st.loaded) return "READY";
+  return st.loading ? "LOADING" : "UNAVAILABLE";
+}
+
+service::ModelState CurrentState(const RepositoryContext& ctx) {
+  if (ctx.control) return ctx.control->State();
+  service::ModelState st;
+  const auto service = ctx.slot->Get();
+  st.loaded = service->model_loaded();
+  if (!st.loaded) st.reason = service->load_error();
+  return st;
+}
+
+// A body, when there is one, must be a JSON object; Triton's load
+// parameters (config, file overrides) are not supported.
+Status CheckBody(const Request& req, bool load) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return Status::Ok();
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) return InvalidArgument("the body must be a JSON object");
+  if (load) {
+    auto p = body.find("parameters");
+    if (p != body.end() && !(p->is_object() && p->empty())) {
+      return InvalidArgument(
+          "load parameters (Triton's config and file overrides) are not supported: the server loads MODEL_PATH again");
+    }
+  }
+  return Status::Ok();
+}
+
+Response Index(const RepositoryContext& ctx, const Request& req) {
+  bool ready_only = false;
+  if (req.method == "POST") {
+    if (Status s = CheckBody(req, false); !s.ok()) return ErrorReply(s);
+    if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+      const json body = json::parse(req.body);
+      auto r = body.find("ready");
+      if (r != body.end()) {
+        if (!r->is_boolean()) return ErrorReply(InvalidArgument("\"ready\" must be a boolean"));
+        ready_only = r->get<bool>();
+      }
+    }
+  }
+  const service::ModelState st = CurrentState(ctx);
+  json models = json::array();
+  if (!ready_only || st.loaded) {
+    models.push_back({{"name", ctx.model_name},
+                      {"version", kserve::kModelVersion},
+                      {"state", StateName(st)},
+                      {"reason", st.reason}});
+  }
+  return JsonResponse(200, models);
+}
+
+Status CheckControl(const RepositoryContext& ctx, const PathGroups& groups) {
+  const std::string name = !groups.empty() && groups[0] ? *groups[0] : std::string();
+  if (Status s = kserve::CheckModel(ctx.model_name, name, ""); !s.ok()) return s;
+  if (!ctx.control) {
+    return PermissionDenied(ctx.reloadable ? "model control is switched off (MODEL_CONTROL_API=false)"
+                                           : "this server cannot load or unload its model");
+  }
+  return Status::Ok();
+}
+
+Response LoadOrUnload(const RepositoryContext& ctx, const Request& req, const PathGroups& groups, bool load) {
+  if (Status s = CheckControl(ctx, groups); !s.ok()) return ErrorReply(s);
+  if (Status s = CheckBody(req, load); !s.ok()) return ErrorReply(s);
+  const Status s = load ? ctx.control->Load() : ctx.control->Unload();
+  if (!s.ok()) return ErrorReply(s);
+  const service::ModelState st = ctx.control->State();
+  return JsonResponse(200, {{"name", ctx.model_name}, {"version", kserve::kModelVersion}, {"state", StateName(st)}});
+}
+
+}  // namespace
+
+void RegisterRepositoryRoutes(Router& router, RepositoryContext context) {
+  auto ctx = std::make_shared<const RepositoryContext>(std::move(context));
+  for (const char* method : {"GET", "POST"}) {
+    RouteSpec index;
+    index.method = method;
+    index.pattern = "/v2/repository/index";
+    index.on_io_thread = true;
+    index.handle = [ctx](Request& req, const PathGroups&) { return Index(*ctx, req); };
+    router.Add(std::move(index));
+  }
+  for (const bool load : {true, false}) {
+    RouteSpec spec;
+    spec.method = "POST";
+    spec.pattern = std::string("/v2/repository/models/([^/]+)/") + (load ? "load" : "unload");
+    // Refused before the body is read: another model, control switched off.
+    spec.admit = [ctx](const RequestHead&, const PathGroups& groups) -> std::optional<Response> {
+      if (Status s = CheckControl(*ctx, groups); !s.ok()) return ErrorReply(s);
+      return std::nullopt;
+    };
+    spec.handle = [ctx, load](Request& req, const PathGroups& groups) { return LoadOrUnload(*ctx, req, groups, load); };
+    router.Add(std::move(spec));
+  }
+}
+
+}  // namespace cp::http

@@ -1,0 +1,36 @@
+// The service being served now, swapped whole when the model is (re)loaded
+// (service/model_control.h). Every request takes the current service once,
+// at its start, and keeps that shared_ptr until it is answered: a request in
+// flight finishes on the model it started on, whatever is swapped meanwhile.
+//
+// Thread-safety: Get and Exchange may be called from any number of threads at
+// once; mu_ guards current_ (a copy of a shared_ptr under a short lock).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "service/classification_service.h"
+
+namespace cp::service {
+
+class ServiceSlot {
+ public:
+  explicit ServiceSlot(std::shared_ptr<const ClassificationService> initial);
+
+  // Never null.
+  std::shared_ptr<const ClassificationService> Get() const;
+  // Installs `next` (not null) and returns the service it replaces.
+  std::shared_ptr<const ClassificationService> Exchange(std::shared_ptr<const ClassificationService> next);
+  // Counts Exchange calls: what a cache of something derived from the
+  // service (the OpenAPI document) compares to know it is stale.
+  std::uint64_t generation() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const ClassificationService> current_;  // guarded by mu_
+  std::uint64_t generation_ = 0;                          // guarded by mu_
+};
+
+}  // namespace cp::service
