@@ -104,6 +104,7 @@ grpc_server::GrpcServerOptions GrpcOptions(const config::Config& cfg) {
   o.max_message_bytes = cfg.max_body_bytes;
   o.model_name = cfg.model_name;
   o.request_timeout_ms = cfg.request_timeout_ms;
+  o.model_control_api = cfg.model_control_api;
   return o;
 }
 
@@ -160,8 +161,8 @@ int RunServe(const config::Config& cfg) {
     if (grpc) grpc->Stop(std::chrono::system_clock::now() + std::chrono::seconds(cfg.drain_timeout_s));
   };
   if (cfg.grpc_port >= 0) {
-    grpc = std::make_unique<grpc_server::GrpcServer>(control->slot(), GrpcOptions(cfg), metrics,
-                                                     [&ready] { return ready.load(); });
+    grpc = std::make_unique<grpc_server::GrpcServer>(
+        control->slot(), GrpcOptions(cfg), metrics, [&ready] { return ready.load(); }, control);
     if (Status s = grpc->Bind(); !s.ok()) {
       std::cerr << "cross_pictures: " << s.message() << "\n";
       return 1;

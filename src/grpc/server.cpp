@@ -13,6 +13,7 @@
 #include "grpc/status_mapping.h"
 #include "grpc_service.grpc.pb.h"
 #include "kserve/inference.h"
+#include "kserve/repository.h"
 
 namespace cp::grpc_server {
 
@@ -38,8 +39,11 @@ kserve::Deadline RequestDeadline(const grpc::CallbackServerContext& ctx, int req
 class InferenceService final : public inference::GRPCInferenceService::CallbackService {
  public:
   InferenceService(std::shared_ptr<const service::ServiceSlot> slot, const GrpcServerOptions& options,
-                   std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready, WorkPool& workers)
+                   std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready, WorkPool& workers,
+                   std::shared_ptr<service::ModelControl> control)
       : slot_(std::move(slot)),
+        control_(options.model_control_api ? std::move(control) : nullptr),
+        reloadable_(control_ != nullptr || !options.model_control_api),
         options_(options),
         metrics_(std::move(metrics)),
         ready_(std::move(ready)),
@@ -103,7 +107,52 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
     return reactor;
   }
 
+  grpc::ServerUnaryReactor* RepositoryIndex(grpc::CallbackServerContext* ctx,
+                                            const inference::RepositoryIndexRequest* req,
+                                            inference::RepositoryIndexResponse* res) override {
+    for (const auto& m : kserve::RepositoryIndex(control_.get(), *slot_, options_.model_name, req->ready())) {
+      auto* out = res->add_models();
+      out->set_name(m.name);
+      out->set_version(m.version);
+      out->set_state(m.state);
+      out->set_reason(m.reason);
+    }
+    return Answer(ctx, "RepositoryIndex", Clock::now(), Status::Ok());
+  }
+
+  grpc::ServerUnaryReactor* RepositoryModelLoad(grpc::CallbackServerContext* ctx,
+                                                const inference::RepositoryModelLoadRequest* req,
+                                                inference::RepositoryModelLoadResponse*) override {
+    if (!req->parameters().empty()) {
+      return Answer(ctx, "RepositoryModelLoad", Clock::now(),
+                    InvalidArgument("load parameters (Triton's config and file overrides) are not supported: the "
+                                    "server loads MODEL_PATH again"));
+    }
+    return Control(ctx, "RepositoryModelLoad", req->model_name(), true);
+  }
+
+  grpc::ServerUnaryReactor* RepositoryModelUnload(grpc::CallbackServerContext* ctx,
+                                                  const inference::RepositoryModelUnloadRequest* req,
+                                                  inference::RepositoryModelUnloadResponse*) override {
+    return Control(ctx, "RepositoryModelUnload", req->model_name(), false);
+  }
+
  private:
+  // Load or unload on an infer worker (it blocks for the model's load and warm-up).
+  grpc::ServerUnaryReactor* Control(grpc::CallbackServerContext* ctx, const char* rpc, const std::string& name,
+                                    bool load) {
+    const Clock::time_point start = Clock::now();
+    if (Status s = kserve::CheckModelControl(control_.get(), reloadable_, options_.model_name, name); !s.ok()) {
+      return Answer(ctx, rpc, start, s);
+    }
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    const bool posted = workers_.TryPost([this, reactor, rpc, start, load] {
+      Finish(reactor, rpc, start, load ? control_->Load() : control_->Unload());
+    });
+    if (!posted) Finish(reactor, rpc, start, Overloaded("the server is at capacity; retry later"));
+    return reactor;
+  }
+
   // On an infer worker.
   Status Infer(const service::ClassificationService& service, const grpc::CallbackServerContext& ctx,
                const inference::ModelInferRequest& req, inference::ModelInferResponse& res,
@@ -143,6 +192,8 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
   }
 
   std::shared_ptr<const service::ServiceSlot> slot_;
+  std::shared_ptr<service::ModelControl> control_;  // null: load/unload PERMISSION_DENIED
+  bool reloadable_;                                 // there is a control, switched off by MODEL_CONTROL_API
   const GrpcServerOptions& options_;
   std::shared_ptr<metrics::Metrics> metrics_;
   std::function<bool()> ready_;
@@ -153,11 +204,12 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
 
 struct GrpcServer::Impl {
   Impl(std::shared_ptr<const service::ServiceSlot> slot, GrpcServerOptions opts,
-       std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready)
+       std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready,
+       std::shared_ptr<service::ModelControl> control)
       : options(std::move(opts)),
         workers(static_cast<std::size_t>(std::max(1, options.threads)),
                 static_cast<std::size_t>(std::max(1, options.max_pending_calls))),
-        handlers(std::move(slot), options, std::move(metrics), std::move(ready), workers) {}
+        handlers(std::move(slot), options, std::move(metrics), std::move(ready), workers, std::move(control)) {}
 
   GrpcServerOptions options;
   WorkPool workers;
@@ -168,8 +220,10 @@ struct GrpcServer::Impl {
 };
 
 GrpcServer::GrpcServer(std::shared_ptr<const service::ServiceSlot> slot, GrpcServerOptions options,
-                       std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready)
-    : impl_(std::make_unique<Impl>(std::move(slot), std::move(options), std::move(metrics), std::move(ready))) {}
+                       std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready,
+                       std::shared_ptr<service::ModelControl> control)
+    : impl_(std::make_unique<Impl>(std::move(slot), std::move(options), std::move(metrics), std::move(ready),
+                                   std::move(control))) {}
 
 GrpcServer::GrpcServer(std::shared_ptr<const service::ClassificationService> service, GrpcServerOptions options,
                        std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready)

@@ -1,7 +1,10 @@
 // The KServe v2 / Open Inference Protocol gRPC front end
 // (inference.GRPCInferenceService, proto/grpc_service.proto; gRPC's callback
 // API, Debian's libgrpc++ 1.51): ServerLive, ServerReady, ServerMetadata,
-// ModelReady, ModelMetadata, ModelInfer. Every other RPC of the protocol
+// ModelReady, ModelMetadata, ModelInfer, and the model-repository extension
+// (RepositoryIndex, RepositoryModelLoad, RepositoryModelUnload: as REST's
+// /v2/repository, kserve/repository.h; load and unload run on the infer
+// workers, blocking one until done). Every other RPC of the protocol
 // answers UNIMPLEMENTED (it is not registered). What ModelInfer accepts and
 // answers is src/kserve/inference.h's (REST answers the same) in the messages
 // of grpc/convert.h; errors are mapped by grpc/status_mapping.h.
@@ -43,6 +46,7 @@
 #include "common/status.h"
 #include "metrics/metrics.h"
 #include "service/classification_service.h"
+#include "service/model_control.h"
 #include "service/service_slot.h"
 
 namespace cp::grpc_server {
@@ -54,7 +58,8 @@ struct GrpcServerOptions {
   int max_pending_calls = 1024;                   // ModelInfer calls waiting for a worker
   std::uint64_t max_message_bytes = 20ull << 20;  // MAX_BODY_BYTES: largest request message
   std::string model_name = "model";
-  int request_timeout_ms = 0;  // REQUEST_TIMEOUT_MS; 0 = none
+  int request_timeout_ms = 0;     // REQUEST_TIMEOUT_MS; 0 = none
+  bool model_control_api = true;  // MODEL_CONTROL_API: RepositoryModelLoad/Unload answered (else PERMISSION_DENIED)
 };
 
 class GrpcServer {
@@ -63,8 +68,10 @@ class GrpcServer {
   // reload swaps it; a call keeps the service it started on). metrics may be
   // null; ready() false (warming up, draining) makes ServerReady/ModelReady
   // answer false; empty = always ready.
+  // control: what RepositoryModelLoad/Unload drive (null: PERMISSION_DENIED).
   GrpcServer(std::shared_ptr<const service::ServiceSlot> slot, GrpcServerOptions options,
-             std::shared_ptr<metrics::Metrics> metrics = nullptr, std::function<bool()> ready = {});
+             std::shared_ptr<metrics::Metrics> metrics = nullptr, std::function<bool()> ready = {},
+             std::shared_ptr<service::ModelControl> control = nullptr);
   // One service for the server's whole life.
   GrpcServer(std::shared_ptr<const service::ClassificationService> service, GrpcServerOptions options,
              std::shared_ptr<metrics::Metrics> metrics = nullptr, std::function<bool()> ready = {});

@@ -5,6 +5,7 @@
 #include "http/error_mapping.h"
 #include "http/reply.h"
 #include "kserve/inference.h"
+#include "kserve/repository.h"
 
 namespace cp::http {
 
@@ -14,20 +15,6 @@ using nlohmann::json;
 
 Response ErrorReply(const Status& status) {
   return JsonResponse(HttpStatusFor(status.code()), {{"error", status.message()}});
-}
-
-const char* StateName(const service::ModelState& st) {
-  if (st.loaded) return "READY";
-  return st.loading ? "LOADING" : "UNAVAILABLE";
-}
-
-service::ModelState CurrentState(const RepositoryContext& ctx) {
-  if (ctx.control) return ctx.control->State();
-  service::ModelState st;
-  const auto service = ctx.slot->Get();
-  st.loaded = service->model_loaded();
-  if (!st.loaded) st.reason = service->load_error();
-  return st;
 }
 
 // A body, when there is one, must be a JSON object; Triton's load
@@ -59,25 +46,16 @@ Response Index(const RepositoryContext& ctx, const Request& req) {
       }
     }
   }
-  const service::ModelState st = CurrentState(ctx);
   json models = json::array();
-  if (!ready_only || st.loaded) {
-    models.push_back({{"name", ctx.model_name},
-                      {"version", kserve::kModelVersion},
-                      {"state", StateName(st)},
-                      {"reason", st.reason}});
+  for (const auto& m : kserve::RepositoryIndex(ctx.control.get(), *ctx.slot, ctx.model_name, ready_only)) {
+    models.push_back({{"name", m.name}, {"version", m.version}, {"state", m.state}, {"reason", m.reason}});
   }
   return JsonResponse(200, models);
 }
 
 Status CheckControl(const RepositoryContext& ctx, const PathGroups& groups) {
   const std::string name = !groups.empty() && groups[0] ? *groups[0] : std::string();
-  if (Status s = kserve::CheckModel(ctx.model_name, name, ""); !s.ok()) return s;
-  if (!ctx.control) {
-    return PermissionDenied(ctx.reloadable ? "model control is switched off (MODEL_CONTROL_API=false)"
-                                           : "this server cannot load or unload its model");
-  }
-  return Status::Ok();
+  return kserve::CheckModelControl(ctx.control.get(), ctx.reloadable, ctx.model_name, name);
 }
 
 Response LoadOrUnload(const RepositoryContext& ctx, const Request& req, const PathGroups& groups, bool load) {
@@ -85,8 +63,8 @@ Response LoadOrUnload(const RepositoryContext& ctx, const Request& req, const Pa
   if (Status s = CheckBody(req, load); !s.ok()) return ErrorReply(s);
   const Status s = load ? ctx.control->Load() : ctx.control->Unload();
   if (!s.ok()) return ErrorReply(s);
-  const service::ModelState st = ctx.control->State();
-  return JsonResponse(200, {{"name", ctx.model_name}, {"version", kserve::kModelVersion}, {"state", StateName(st)}});
+  const auto index = kserve::RepositoryIndex(ctx.control.get(), *ctx.slot, ctx.model_name, false);
+  return JsonResponse(200, {{"name", ctx.model_name}, {"version", kserve::kModelVersion}, {"state", index[0].state}});
 }
 
 }  // namespace

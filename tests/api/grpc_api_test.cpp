@@ -36,6 +36,8 @@ TEST(GrpcStatusMapping, EveryCode) {
   EXPECT_EQ(GrpcCodeFor(StatusCode::kOverloaded), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(GrpcCodeFor(StatusCode::kDeadlineExceeded), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_EQ(GrpcCodeFor(StatusCode::kNotFound), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GrpcCodeFor(StatusCode::kPermissionDenied), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(GrpcCodeFor(StatusCode::kFailedPrecondition), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(GrpcCodeFor(StatusCode::kInternal), grpc::StatusCode::INTERNAL);
   const grpc::Status s = grpc_server::ToGrpcStatus(NotFound("no such model"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
@@ -342,6 +344,113 @@ TEST(GrpcServer, StopLetsTheCallInFlightFinish) {
   EXPECT_EQ(call.get(), grpc::StatusCode::OK);
   inference::ModelInferResponse res;  // after Stop: refused
   EXPECT_NE(s.Infer(Fp32Request(1), res, std::chrono::milliseconds(1000)).error_code(), grpc::StatusCode::OK);
+}
+
+}  // namespace
+}  // namespace cp
+
+namespace cp {
+namespace {
+
+// The model-repository RPCs over a ModelControl whose "model file" the test sets.
+class RepositoryServed {
+ public:
+  explicit RepositoryServed(bool model_control_api = true) {
+    control_ = std::make_shared<service::ModelControl>(
+        ServiceWith(std::make_shared<DelayEngine>()),
+        [this]() -> Result<std::shared_ptr<const service::ClassificationService>> { return next; });
+    grpc_server::GrpcServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.model_name = "cp_model";
+    options.threads = 2;
+    options.model_control_api = model_control_api;
+    server_ = std::make_unique<grpc_server::GrpcServer>(control_->slot(), options, nullptr, std::function<bool()>{},
+                                                        control_);
+    if (Status s = server_->Bind(); !s.ok()) throw std::runtime_error(s.message());
+    thread_ = std::thread([this] { server_->Run(); });
+    stub_ = inference::GRPCInferenceService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+  }
+  ~RepositoryServed() {
+    server_->Stop(std::chrono::system_clock::now());
+    thread_.join();
+  }
+  grpc::Status Load(const std::string& name, bool load = true) {
+    grpc::ClientContext ctx;
+    if (load) {
+      inference::RepositoryModelLoadRequest req;
+      req.set_model_name(name);
+      inference::RepositoryModelLoadResponse res;
+      return stub_->RepositoryModelLoad(&ctx, req, &res);
+    }
+    inference::RepositoryModelUnloadRequest req;
+    req.set_model_name(name);
+    inference::RepositoryModelUnloadResponse res;
+    return stub_->RepositoryModelUnload(&ctx, req, &res);
+  }
+  inference::RepositoryIndexResponse Index(bool ready_only = false) {
+    grpc::ClientContext ctx;
+    inference::RepositoryIndexRequest req;
+    req.set_ready(ready_only);
+    inference::RepositoryIndexResponse res;
+    EXPECT_TRUE(stub_->RepositoryIndex(&ctx, req, &res).ok());
+    return res;
+  }
+  inference::GRPCInferenceService::Stub& stub() { return *stub_; }
+  service::ModelControl& control() { return *control_; }
+
+  Result<std::shared_ptr<const service::ClassificationService>> next =
+      std::shared_ptr<const service::ClassificationService>(ServiceWith(std::make_shared<DelayEngine>()));
+
+ private:
+  std::shared_ptr<service::ModelControl> control_;
+  std::unique_ptr<grpc_server::GrpcServer> server_;
+  std::thread thread_;
+  std::unique_ptr<inference::GRPCInferenceService::Stub> stub_;
+};
+
+TEST(GrpcRepository, IndexLoadUnload) {
+  RepositoryServed s;
+  auto index = s.Index();
+  ASSERT_EQ(index.models_size(), 1);
+  EXPECT_EQ(index.models(0).name(), "cp_model");
+  EXPECT_EQ(index.models(0).version(), "1");
+  EXPECT_EQ(index.models(0).state(), "READY");
+  const auto before = s.control().slot()->Get();
+  ASSERT_TRUE(s.Load("cp_model").ok());
+  EXPECT_NE(s.control().slot()->Get(), before);
+  ASSERT_TRUE(s.Load("cp_model", /*load=*/false).ok());
+  EXPECT_EQ(s.Index().models(0).state(), "UNAVAILABLE");
+  EXPECT_EQ(s.Index(/*ready_only=*/true).models_size(), 0);
+  inference::ModelInferResponse res;
+  grpc::ClientContext ctx;
+  EXPECT_EQ(s.stub().ModelInfer(&ctx, Fp32Request(1), &res).error_code(), grpc::StatusCode::UNAVAILABLE);
+  ASSERT_TRUE(s.Load("cp_model").ok());
+  EXPECT_EQ(s.Index().models(0).state(), "READY");
+}
+
+TEST(GrpcRepository, RefusalsMapToTheirCodes) {
+  RepositoryServed s;
+  EXPECT_EQ(s.Load("other").error_code(), grpc::StatusCode::NOT_FOUND);
+  s.next = InvalidArgument("LABELS_PATH: 10 labels but the model has 5 outputs");
+  const grpc::Status failed = s.Load("cp_model");
+  EXPECT_EQ(failed.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(failed.error_message().find("5 outputs"), std::string::npos) << failed.error_message();
+  EXPECT_EQ(s.Index().models(0).state(), "READY");  // the old model serves
+  grpc::ClientContext ctx;
+  inference::RepositoryModelLoadRequest req;
+  req.set_model_name("cp_model");
+  (*req.mutable_parameters())["config"].set_string_param("{}");
+  inference::RepositoryModelLoadResponse res;
+  EXPECT_EQ(s.stub().RepositoryModelLoad(&ctx, req, &res).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  RepositoryServed off(/*model_control_api=*/false);
+  const grpc::Status denied = off.Load("cp_model");
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(denied.error_message().find("MODEL_CONTROL_API"), std::string::npos);
+  EXPECT_EQ(off.Load("cp_model", false).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(off.Index().models(0).state(), "READY");
 }
 
 }  // namespace

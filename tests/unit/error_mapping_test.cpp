@@ -13,6 +13,8 @@ TEST(ErrorMapping, StatusCodes) {
   EXPECT_EQ(HttpStatusFor(StatusCode::kUnavailable), 503);
   EXPECT_EQ(HttpStatusFor(StatusCode::kOverloaded), 503);
   EXPECT_EQ(HttpStatusFor(StatusCode::kDeadlineExceeded), 504);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kPermissionDenied), 403);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kFailedPrecondition), 400);
   EXPECT_EQ(RetryAfterSeconds(StatusCode::kOverloaded), 1);
   EXPECT_EQ(RetryAfterSeconds(StatusCode::kInvalidArgument), 0);
 }

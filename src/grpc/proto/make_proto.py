@@ -13,7 +13,8 @@ import tritonclient
 import tritonclient.grpc.service_pb2 as service_pb2
 from google.protobuf import descriptor_pb2
 
-RPCS = ["ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata", "ModelInfer"]
+RPCS = ["ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata", "ModelInfer",
+        "RepositoryIndex", "RepositoryModelLoad", "RepositoryModelUnload"]
 F = descriptor_pb2.FieldDescriptorProto
 SCALARS = {
     F.TYPE_DOUBLE: "double", F.TYPE_FLOAT: "float", F.TYPE_INT64: "int64", F.TYPE_UINT64: "uint64",
