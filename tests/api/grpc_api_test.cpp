@@ -192,13 +192,18 @@ class Served {
  public:
   explicit Served(std::shared_ptr<model::InferenceEngine> engine, grpc_server::GrpcServerOptions options = {},
                   std::function<bool()> ready = {})
+      : Served(std::make_shared<const service::ServiceSlot>(ServiceWith(std::move(engine))), std::move(options),
+               std::move(ready)) {}
+  // Serving from a slot, with model control (the repository RPCs).
+  Served(std::shared_ptr<const service::ServiceSlot> slot, grpc_server::GrpcServerOptions options,
+         std::function<bool()> ready = {}, std::shared_ptr<service::ModelControl> control = nullptr)
       : metrics_(std::make_shared<metrics::Metrics>("cp_model", "test")) {
     options.host = "127.0.0.1";
     options.port = 0;
     options.model_name = "cp_model";
     options.threads = 4;
-    server_ =
-        std::make_unique<grpc_server::GrpcServer>(ServiceWith(std::move(engine)), options, metrics_, std::move(ready));
+    server_ = std::make_unique<grpc_server::GrpcServer>(std::move(slot), options, metrics_, std::move(ready),
+                                                        std::move(control));
     const Status s = server_->Bind();
     if (!s.ok()) throw std::runtime_error(s.message());
     thread_ = std::thread([this] { server_->Run(); });
@@ -355,26 +360,15 @@ namespace {
 // The model-repository RPCs over a ModelControl whose "model file" the test sets.
 class RepositoryServed {
  public:
-  explicit RepositoryServed(bool model_control_api = true) {
-    control_ = std::make_shared<service::ModelControl>(
-        ServiceWith(std::make_shared<DelayEngine>()),
-        [this]() -> Result<std::shared_ptr<const service::ClassificationService>> { return next; });
-    grpc_server::GrpcServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.model_name = "cp_model";
-    options.threads = 2;
-    options.model_control_api = model_control_api;
-    server_ = std::make_unique<grpc_server::GrpcServer>(control_->slot(), options, nullptr, std::function<bool()>{},
-                                                        control_);
-    if (Status s = server_->Bind(); !s.ok()) throw std::runtime_error(s.message());
-    thread_ = std::thread([this] { server_->Run(); });
-    stub_ = inference::GRPCInferenceService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
-  }
-  ~RepositoryServed() {
-    server_->Stop(std::chrono::system_clock::now());
-    thread_.join();
+  explicit RepositoryServed(bool model_control_api = true)
+      : control_(std::make_shared<service::ModelControl>(
+            ServiceWith(std::make_shared<DelayEngine>()),
+            [this]() -> Result<std::shared_ptr<const service::ClassificationService>> { return next; })),
+        served_(control_->slot(), Options(model_control_api), {}, control_) {}
+  static grpc_server::GrpcServerOptions Options(bool model_control_api) {
+    grpc_server::GrpcServerOptions o;
+    o.model_control_api = model_control_api;
+    return o;
   }
   grpc::Status Load(const std::string& name, bool load = true) {
     grpc::ClientContext ctx;
@@ -382,22 +376,22 @@ class RepositoryServed {
       inference::RepositoryModelLoadRequest req;
       req.set_model_name(name);
       inference::RepositoryModelLoadResponse res;
-      return stub_->RepositoryModelLoad(&ctx, req, &res);
+      return stub().RepositoryModelLoad(&ctx, req, &res);
     }
     inference::RepositoryModelUnloadRequest req;
     req.set_model_name(name);
     inference::RepositoryModelUnloadResponse res;
-    return stub_->RepositoryModelUnload(&ctx, req, &res);
+    return stub().RepositoryModelUnload(&ctx, req, &res);
   }
   inference::RepositoryIndexResponse Index(bool ready_only = false) {
     grpc::ClientContext ctx;
     inference::RepositoryIndexRequest req;
     req.set_ready(ready_only);
     inference::RepositoryIndexResponse res;
-    EXPECT_TRUE(stub_->RepositoryIndex(&ctx, req, &res).ok());
+    EXPECT_TRUE(stub().RepositoryIndex(&ctx, req, &res).ok());
     return res;
   }
-  inference::GRPCInferenceService::Stub& stub() { return *stub_; }
+  inference::GRPCInferenceService::Stub& stub() { return served_.stub(); }
   service::ModelControl& control() { return *control_; }
 
   Result<std::shared_ptr<const service::ClassificationService>> next =
@@ -405,9 +399,7 @@ class RepositoryServed {
 
  private:
   std::shared_ptr<service::ModelControl> control_;
-  std::unique_ptr<grpc_server::GrpcServer> server_;
-  std::thread thread_;
-  std::unique_ptr<inference::GRPCInferenceService::Stub> stub_;
+  Served served_;
 };
 
 TEST(GrpcRepository, IndexLoadUnload) {
