@@ -1,9 +1,15 @@
 #include "image/jpeg_decoder.h"
 
-#include <turbojpeg.h>
-
-#include <memory>
+#include <csetjmp>
 #include <string>
+#include <vector>
+
+// jpeglib.h uses FILE and size_t without including their headers.
+// clang-format off
+#include <cstdio>
+#include <jpeglib.h>
+#include <jerror.h>
+// clang-format on
 
 #include "image/exif_orientation.h"
 
@@ -11,10 +17,87 @@ namespace cp::image {
 
 namespace {
 
-struct TjDestroy {
-  void operator()(void* handle) const { tjDestroy(handle); }
+// libjpeg's warnings that lose no pixel (see jpeg_decoder.h).
+bool Harmless(int msg_code) {
+  return msg_code == JWRN_EXTRANEOUS_DATA || msg_code == JWRN_JFIF_MAJOR || msg_code == JWRN_ADOBE_XFORM ||
+         msg_code == JWRN_BOGUS_ICC;
+}
+
+// libjpeg reports through these callbacks. An error longjmps back to Run
+// (libjpeg's documented way out; nothing in the callbacks owns a resource).
+struct ErrorState {
+  jpeg_error_mgr mgr;  // first: libjpeg sees only this
+  std::jmp_buf jump;
+  bool stop_on_damage = true;
+  bool failed = false;                 // an error (not a warning) ended the decode
+  bool damaged = false;                // a warning that loses pixels was seen
+  char message[JMSG_LENGTH_MAX] = {};  // the error's, or the first damaging warning's
 };
-using TjHandle = std::unique_ptr<void, TjDestroy>;
+
+[[noreturn]] void OnError(j_common_ptr cinfo) {
+  auto* st = reinterpret_cast<ErrorState*>(cinfo->err);
+  (*cinfo->err->format_message)(cinfo, st->message);
+  st->failed = true;
+  std::longjmp(st->jump, 1);
+}
+
+void OnMessage(j_common_ptr cinfo, int level) {
+  if (level >= 0) return;  // trace messages
+  auto* st = reinterpret_cast<ErrorState*>(cinfo->err);
+  if (Harmless(cinfo->err->msg_code)) return;
+  if (!st->damaged) (*cinfo->err->format_message)(cinfo, st->message);
+  st->damaged = true;
+  if (st->stop_on_damage) std::longjmp(st->jump, 1);
+}
+
+void Quiet(j_common_ptr) {}
+
+// Everything the decode touches lives here, in the caller's frame, so that
+// nothing Run modifies after setjmp is a local of Run (whose value would be
+// indeterminate after the longjmp).
+struct Decode {
+  Decode() = default;
+  Decode(const Decode&) = delete;
+  Decode& operator=(const Decode&) = delete;
+  ~Decode() {
+    if (created) jpeg_destroy_decompress(&cinfo);
+  }
+
+  jpeg_decompress_struct cinfo{};
+  bool created = false;
+  ErrorState err;
+  cv::Mat frame;
+  std::vector<JSAMPROW> rows;
+  bool cmyk = false;
+};
+
+// True when the frame was decoded (perhaps with damage that was allowed).
+bool Run(Decode* d, const unsigned char* data, unsigned long size, int reduction) {
+  d->cinfo.err = jpeg_std_error(&d->err.mgr);
+  d->err.mgr.error_exit = OnError;
+  d->err.mgr.emit_message = OnMessage;
+  d->err.mgr.output_message = Quiet;
+  jpeg_create_decompress(&d->cinfo);
+  d->created = true;
+  if (setjmp(d->err.jump) != 0) return false;  // ~Decode destroys the decompressor
+  jpeg_mem_src(&d->cinfo, data, size);
+  jpeg_read_header(&d->cinfo, TRUE);
+  d->cmyk = d->cinfo.jpeg_color_space == JCS_CMYK || d->cinfo.jpeg_color_space == JCS_YCCK;
+  d->cinfo.out_color_space = d->cmyk ? JCS_CMYK : JCS_RGB;
+  d->cinfo.scale_num = 1;
+  d->cinfo.scale_denom = static_cast<unsigned>(reduction > 1 ? reduction : 1);
+  jpeg_start_decompress(&d->cinfo);
+  d->frame.create(static_cast<int>(d->cinfo.output_height), static_cast<int>(d->cinfo.output_width),
+                  d->cmyk ? CV_8UC4 : CV_8UC3);
+  d->rows.resize(d->cinfo.output_height);
+  for (JDIMENSION y = 0; y < d->cinfo.output_height; ++y) d->rows[y] = d->frame.ptr(static_cast<int>(y));
+  while (d->cinfo.output_scanline < d->cinfo.output_height) {
+    jpeg_read_scanlines(&d->cinfo, d->rows.data() + d->cinfo.output_scanline,
+                        d->cinfo.output_height - d->cinfo.output_scanline);
+  }
+  jpeg_finish_decompress(&d->cinfo);
+  return true;
+}
 
 // libjpeg's message says which damage it found; the first word of ours
 // repeats it ("Premature end of JPEG file" is a file cut short).
@@ -42,29 +125,14 @@ cv::Mat InvertedCmykToRgb(const cv::Mat& cmyk) {
 }  // namespace
 
 Result<cv::Mat> DecodeJpeg(std::string_view bytes, int reduction, bool allow_damaged) {
-  TjHandle handle(tjInitDecompress());
-  if (!handle) return Internal(std::string("TurboJPEG: ") + tjGetErrorStr2(nullptr));
-  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-  const auto size = static_cast<unsigned long>(bytes.size());
-  int width = 0, height = 0, subsamp = 0, colorspace = 0;
-  if (tjDecompressHeader3(handle.get(), data, size, &width, &height, &subsamp, &colorspace) != 0) {
-    return InvalidArgument(std::string("cannot decode the JPEG image (libjpeg: ") + tjGetErrorStr2(handle.get()) + ")");
-  }
-  const tjscalingfactor scale{1, reduction > 1 ? reduction : 1};
-  const int w = TJSCALED(width, scale), h = TJSCALED(height, scale);
-  const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
-  cv::Mat frame(h, w, cmyk ? CV_8UC4 : CV_8UC3);
-  const int flags = allow_damaged ? 0 : TJFLAG_STOPONWARNING;
-  if (tjDecompress2(handle.get(), data, size, frame.data, w, static_cast<int>(frame.step[0]), h,
-                    cmyk ? TJPF_CMYK : TJPF_RGB, flags) != 0) {
-    const std::string what = tjGetErrorStr2(handle.get());
-    // Without STOPONWARNING a warning still returns -1, with the frame filled.
-    if (tjGetErrorCode(handle.get()) != TJERR_WARNING) {
-      return InvalidArgument("cannot decode the JPEG image (libjpeg: " + what + ")");
-    }
-    if (!allow_damaged) return Damaged(what);
-  }
-  if (cmyk) frame = InvertedCmykToRgb(frame);
+  Decode d;
+  d.err.stop_on_damage = !allow_damaged;
+  const bool decoded = Run(&d, reinterpret_cast<const unsigned char*>(bytes.data()),
+                           static_cast<unsigned long>(bytes.size()), reduction);
+  if (d.err.failed)
+    return InvalidArgument(std::string("cannot decode the JPEG image (libjpeg: ") + d.err.message + ")");
+  if (!decoded || (d.err.damaged && !allow_damaged)) return Damaged(d.err.message);
+  cv::Mat frame = d.cmyk ? InvertedCmykToRgb(d.frame) : d.frame;
   return ApplyOrientation(frame, ExifOrientation(bytes));
 }
 

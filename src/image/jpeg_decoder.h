@@ -1,10 +1,14 @@
-// JPEG through libjpeg-turbo's TurboJPEG API: DCT-scaled decode straight into
-// an RGB frame, CMYK/YCCK converted, EXIF orientation applied (libexif).
-// libjpeg's warnings (a file cut short, a bad Huffman code, ...) are how
-// damage is detected: they refuse the image unless allow_damaged is set.
+// JPEG through libjpeg-turbo's libjpeg API: DCT-scaled decode straight into
+// RGB (or CMYK, converted here), EXIF orientation applied.
+// libjpeg's warnings are how damage is detected. Those that mean pixels are
+// missing or wrong (a file cut short, a bad Huffman or arithmetic code, a
+// data segment ended early, a lost restart marker) refuse the image unless
+// allow_damaged is set. Those that lose no pixel are not damage, as for
+// Pillow, which decodes such files: extraneous bytes between segments
+// (skipped; many encoders pad before EOI), an unknown JFIF revision, an
+// unknown Adobe transform code, a bad ICC marker (the profile is not used).
 //
-// Thread-safety: reentrant; each call owns its TurboJPEG handle, and
-// TurboJPEG keeps its error text per thread.
+// Thread-safety: reentrant; each call owns its decompressor and error state.
 #pragma once
 
 #include <opencv2/core/mat.hpp>
@@ -15,8 +19,9 @@
 namespace cp::image {
 
 // reduction: 1, 2, 4 or 8 (libjpeg rounds the reduced size up).
-// allow_damaged: decode what libjpeg can recover when it warns (the missing
-// part of a truncated file is grey), instead of refusing with kInvalidArgument.
+// allow_damaged: decode what libjpeg can recover when it warns of damage (the
+// missing part of a truncated file is grey), instead of refusing with
+// kInvalidArgument.
 Result<cv::Mat> DecodeJpeg(std::string_view bytes, int reduction, bool allow_damaged);
 
 }  // namespace cp::image

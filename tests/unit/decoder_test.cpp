@@ -137,6 +137,40 @@ TEST(Decoder, CorruptPixelDataIsRefusedWhenTheLibrarySeesIt) {
   }
 }
 
+// Bytes between the last scan and EOI (encoders and tools that pad files
+// write them): libjpeg skips them with a warning, the pixels are complete.
+// Pillow, which the Python service used, decodes such files; so must we.
+std::string WithBytesBeforeEoi(std::string jpeg) {
+  const std::size_t eoi = jpeg.rfind("\xff\xd9");
+  return jpeg.insert(eoi, std::string("\0\x11\0\x22\0\0\0", 7));
+}
+
+TEST(Decoder, ExtraneousBytesBeforeAMarkerAreNotDamage) {
+  for (const std::string& path :
+       {SharedPath("images/eagle.jpg"), DataPath("rb_baseline.jpg"), DataPath("rb_progressive.jpg")}) {
+    const std::string clean = ReadFile(path);
+    auto whole = DecodeImage(clean, {});
+    auto padded = DecodeImage(WithBytesBeforeEoi(clean), {});
+    ASSERT_TRUE(whole.ok()) << path;
+    ASSERT_TRUE(padded.ok()) << path << ": " << padded.status().ToString();
+    EXPECT_EQ(cv::norm(padded->rgb, whole->rgb, cv::NORM_INF), 0.0) << path;  // the same pixels
+  }
+}
+
+TEST(Decoder, CorruptJpegEntropyDataIsStillRefused) {
+  // A restart marker in the middle of the entropy-coded data: the segment
+  // ends early, libjpeg warns and greys the rest. That is damage.
+  std::string bytes = ReadFile(SharedPath("images/eagle.jpg"));
+  bytes.replace(bytes.size() / 2, 2, "\xff\xd3");
+  auto d = DecodeImage(bytes, {});
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(d.status().message().find(
+                "the JPEG image is corrupt (libjpeg: Corrupt JPEG data: premature end of data segment)"),
+            std::string::npos)
+      << d.status().message();
+}
+
 TEST(Decoder, AllowTruncatedDecodesWhatTheLibraryRecovers) {
   DecodeOptions allow;
   allow.allow_truncated = true;
