@@ -80,6 +80,7 @@ int Main(int argc, char** argv, char** envp) {
     std::cerr << "cross_pictures: invalid configuration: " << cfg.status().message() << "\n";
     return 2;
   }
+  if (!cfg->cores_note.empty()) std::cerr << "cross_pictures: " << cfg->cores_note << "\n";
   // serve, classify and preprocess alike: no ResNet-50 v2 -> the MobileNetV2-int8 fallback.
   if (const std::string note = config::ApplyModelFallback(*cfg); !note.empty()) {
     std::cerr << "cross_pictures: " << note << "\n";

@@ -1,7 +1,5 @@
 #include "config/config.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
@@ -52,7 +50,9 @@ Status CheckReadableFile(std::string_view key, const std::string& path) {
 
 }  // namespace
 
-Result<Config> Resolve(const Layers& layers) {
+Result<Config> Resolve(const Layers& layers) { return Resolve(layers, CountCores()); }
+
+Result<Config> Resolve(const Layers& layers, const CoreCount& cores) {
   Config c;
   c.host = Lookup(layers, "HOST");
   if (c.host.empty()) return InvalidArgument("HOST: empty");
@@ -106,9 +106,21 @@ Result<Config> Resolve(const Layers& layers) {
   c.model_control_api = model_control == 1;
   if (!(s = ParseInt(layers, "DRAIN_DELAY_S", 0, 3600, c.drain_delay_s)).ok()) return s;
   if (!(s = ParseInt(layers, "DRAIN_TIMEOUT_S", 0, 3600, c.drain_timeout_s)).ok()) return s;
-  if (c.num_threads == 0) c.num_threads = AvailableCores();
-  if (c.decode_concurrency == 0) c.decode_concurrency = AvailableCores();
-  if (c.io_threads == 0) c.io_threads = std::clamp(AvailableCores() / 4, 1, 4);
+  const int available = cores.available();
+  std::string defaulted;  // "NUM_THREADS defaults to 2, ..." for cores_note
+  auto derive = [&](int& value, std::string_view key, int derived) {
+    if (value != 0) return;
+    value = derived;
+    defaulted += (defaulted.empty() ? std::string(key) + " defaults to " : ", " + std::string(key) + " to ") +
+                 std::to_string(derived);
+  };
+  derive(c.num_threads, "NUM_THREADS", available);
+  derive(c.decode_concurrency, "DECODE_CONCURRENCY", available);
+  derive(c.io_threads, "IO_THREADS", std::clamp(available / 4, 1, 4));
+  if (cores.limited_by_cgroup() && !defaulted.empty()) {
+    c.cores_note = defaulted + ": cgroup CPU limit " + std::to_string(*cores.cgroup_limit) + " of " +
+                   std::to_string(cores.affinity) + " CPUs";
+  }
   return c;
 }
 
@@ -128,16 +140,6 @@ std::string ApplyModelFallback(Config& config) {
 Status CheckFiles(const Config& config) {
   if (Status s = CheckReadableFile("MODEL_PATH", config.model_path); !s.ok()) return s;
   return CheckReadableFile("LABELS_PATH", config.labels_path);
-}
-
-int AvailableCores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-    const int n = CPU_COUNT(&set);
-    if (n > 0) return n;
-  }
-  return 1;
 }
 
 }  // namespace cp::config

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "config/cores.h"
 #include "config/dotenv.h"
 
 namespace cp::config {
@@ -45,6 +46,9 @@ struct Config {
   int header_timeout_s = 10;
   int read_timeout_s = 10;
   int keep_alive_timeout_s = 5;
+  // "" or, when the cgroup CPU limit set a thread default below the affinity
+  // mask's count, which defaults and why: for the startup log.
+  std::string cores_note;
 };
 
 struct Layers {
@@ -54,8 +58,12 @@ struct Layers {
 };
 
 // Merges the layers, parses and range-checks every value. Errors name the
-// setting ("TOP_K: expected an integer in 1..1000000, got 'abc'"). Does not
-// touch the file system; see CheckFiles.
+// setting ("TOP_K: expected an integer in 1..1000000, got 'abc'"). NUM_THREADS,
+// DECODE_CONCURRENCY and IO_THREADS left at 0 are derived from
+// `cores.available()`. Does not touch the file system; see CheckFiles.
+Result<Config> Resolve(const Layers& layers, const CoreCount& cores);
+
+// Resolve with this process's CountCores() (reads the cgroup files).
 Result<Config> Resolve(const Layers& layers);
 
 // The fallback model, used when MODEL_PATH is left at its default and that
@@ -69,8 +77,5 @@ std::string ApplyModelFallback(Config& config);
 
 // MODEL_PATH and LABELS_PATH must name readable regular files.
 Status CheckFiles(const Config& config);
-
-// Cores this process may run on (sched_getaffinity), at least 1.
-int AvailableCores();
 
 }  // namespace cp::config

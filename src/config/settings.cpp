@@ -16,7 +16,10 @@ constexpr std::array kSettings = {
     SettingSpec{"LABELS_PATH", "models/imagenet_classes.txt", "Class names, one per line, in model output order."},
     SettingSpec{"MODEL_NAME", "", "Name of the model in the API; default: the model file's stem."},
     SettingSpec{"TOP_K", "3", "Predictions returned when the request does not say (1..classes)."},
-    SettingSpec{"NUM_THREADS", "0", "ONNX Runtime intra-op threads; 0 = the cores available to the process."},
+    SettingSpec{
+        "NUM_THREADS", "0",
+        "ONNX Runtime intra-op threads; 0 = the cores available to the process (affinity mask, or the cgroup CPU "
+        "limit rounded up if smaller)."},
     SettingSpec{"MAX_IMAGE_PIXELS", "40000000",
                 "Largest decoded image (width x height); larger is refused with 413 before decoding."},
     SettingSpec{"MAX_BODY_BYTES", "20971520",
@@ -38,7 +41,7 @@ constexpr std::array kSettings = {
                 "Deadline per request (0 = none); a request still queued when it expires gets 504. The "
                 "X-Request-Timeout-Ms header can lower it."},
     SettingSpec{"DECODE_CONCURRENCY", "0",
-                "Images decoded at once (bounds decoded-frame memory); 0 = the cores available."},
+                "Images decoded at once (bounds decoded-frame memory); 0 = the cores available (as NUM_THREADS)."},
     SettingSpec{"SCALED_DECODE", "1",
                 "1: decode big JPEG/WebP at 1/2, 1/4 or 1/8 scale when at least twice the resize size remains."},
     SettingSpec{"INT8_WEIGHTS", "auto",
@@ -60,7 +63,8 @@ constexpr std::array kSettings = {
     SettingSpec{"DRAIN_TIMEOUT_S", "30", "On SIGTERM/SIGINT: seconds to finish accepted requests before exiting."},
     SettingSpec{"HTTP_THREADS", "64",
                 "Threads that run requests (decode, preprocess, waiting for the model); connections hold none."},
-    SettingSpec{"IO_THREADS", "0", "Event-loop threads that own every connection's socket; 0 = 1 per 4 cores (1..4)."},
+    SettingSpec{"IO_THREADS", "0",
+                "Event-loop threads that own every connection's socket; 0 = 1 per 4 cores available (1..4)."},
     SettingSpec{"MAX_CONNECTIONS", "10000",
                 "Connections open at once; beyond, a new connection gets 503 and is closed. The process raises its "
                 "open-files limit to fit."},
