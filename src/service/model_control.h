@@ -13,7 +13,8 @@
 // request then kUnavailable, readiness false) until a Load succeeds.
 //
 // Memory: while a load runs, and until the last request on the old model is
-// answered, both models are in memory (for ResNet-50, ~100 MB more).
+// answered, both models are in memory (ResNet-50 fp32: peak RSS +200 MB,
+// docs/DEPLOY.md).
 //
 // A replaced service is destroyed on the control thread, not on the thread of
 // the request that last held it: its scheduler joins its runners and ONNX
