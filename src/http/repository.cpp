@@ -17,18 +17,20 @@ Response ErrorReply(const Status& status) {
   return JsonResponse(HttpStatusFor(status.code()), {{"error", status.message()}});
 }
 
-// A body, when there is one, must be a JSON object; Triton's load
-// parameters (config, file overrides) are not supported.
-Status CheckBody(const Request& req, bool load) {
-  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return Status::Ok();
+// A body, when there is one, must be a JSON object (none: an empty one).
+Result<json> ParseBody(const Request& req) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
   json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded() || !body.is_object()) return InvalidArgument("the body must be a JSON object");
-  if (load) {
-    auto p = body.find("parameters");
-    if (p != body.end() && !(p->is_object() && p->empty())) {
-      return InvalidArgument(
-          "load parameters (Triton's config and file overrides) are not supported: the server loads MODEL_PATH again");
-    }
+  return body;
+}
+
+// Triton's load parameters (config, file overrides) are not supported.
+Status CheckLoadBody(const json& body) {
+  auto p = body.find("parameters");
+  if (p != body.end() && !(p->is_object() && p->empty())) {
+    return InvalidArgument(
+        "load parameters (Triton's config and file overrides) are not supported: the server loads MODEL_PATH again");
   }
   return Status::Ok();
 }
@@ -36,14 +38,12 @@ Status CheckBody(const Request& req, bool load) {
 Response Index(const RepositoryContext& ctx, const Request& req) {
   bool ready_only = false;
   if (req.method == "POST") {
-    if (Status s = CheckBody(req, false); !s.ok()) return ErrorReply(s);
-    if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
-      const json body = json::parse(req.body);
-      auto r = body.find("ready");
-      if (r != body.end()) {
-        if (!r->is_boolean()) return ErrorReply(InvalidArgument("\"ready\" must be a boolean"));
-        ready_only = r->get<bool>();
-      }
+    auto body = ParseBody(req);
+    if (!body.ok()) return ErrorReply(body.status());
+    auto r = body->find("ready");
+    if (r != body->end()) {
+      if (!r->is_boolean()) return ErrorReply(InvalidArgument("\"ready\" must be a boolean"));
+      ready_only = r->get<bool>();
     }
   }
   json models = json::array();
@@ -60,7 +60,9 @@ Status CheckControl(const RepositoryContext& ctx, const PathGroups& groups) {
 
 Response LoadOrUnload(const RepositoryContext& ctx, const Request& req, const PathGroups& groups, bool load) {
   if (Status s = CheckControl(ctx, groups); !s.ok()) return ErrorReply(s);
-  if (Status s = CheckBody(req, load); !s.ok()) return ErrorReply(s);
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorReply(body.status());
+  if (Status s = load ? CheckLoadBody(*body) : Status::Ok(); !s.ok()) return ErrorReply(s);
   const Status s = load ? ctx.control->Load() : ctx.control->Unload();
   if (!s.ok()) return ErrorReply(s);
   const auto index = kserve::RepositoryIndex(ctx.control.get(), *ctx.slot, ctx.model_name, false);
