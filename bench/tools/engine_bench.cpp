@@ -5,14 +5,19 @@
 // as the service's OrtEngine (src/model/ort_engine.cpp): sequential execution,
 // 1 inter-op thread, ORT_ENABLE_ALL, intra-op spinning on unless --no-spin.
 //
-//   engine_bench --model M.onnx [--batch 1] [--threads 2] [--warmup 5]
-//                [--seconds 5] [--min-iters 20] [--max-iters 100000] [--no-spin]
+//   engine_bench --model M.onnx [--batch 1] [--threads 2] [--runners 1]
+//                [--warmup 5] [--seconds 5] [--min-iters 20] [--max-iters 100000]
+//                [--no-spin]
+//
+// --runners R calls Run from R threads at once on the one session, as the
+// server's MODEL_RUNNERS do (each Run may use --threads intra-op threads).
 //
 // Iterates until both --seconds have passed and --min-iters runs were timed
 // (or --max-iters). Prints one parseable line:
-//   ENGINE_RESULT model=... batch=B threads=T iters=N img_s=X p50_ms=...
+//   ENGINE_RESULT model=... batch=B threads=T runners=R spin=S iters=N img_s=X p50_ms=...
 //   p90_ms=... p99_ms=... min_ms=... max_ms=... mean_ms=...
-// Latencies are per Run (one batch); img_s = B * N / total timed wall time.
+// Latencies are per Run (one batch); img_s = B * N / total timed wall time,
+// N counted over all runners.
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
@@ -23,8 +28,10 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -35,6 +42,7 @@ struct Args {
   std::string model;
   int batch = 1;
   int threads = 2;
+  int runners = 1;
   int warmup = 5;
   double seconds = 5.0;
   int min_iters = 20;
@@ -43,10 +51,11 @@ struct Args {
 };
 
 [[noreturn]] void Usage(const char* msg) {
-  std::fprintf(stderr,
-               "engine_bench: %s\nusage: engine_bench --model M.onnx [--batch B] [--threads T] [--warmup W] "
-               "[--seconds S] [--min-iters N] [--max-iters N] [--no-spin]\n",
-               msg);
+  std::fprintf(
+      stderr,
+      "engine_bench: %s\nusage: engine_bench --model M.onnx [--batch B] [--threads T] [--runners R] [--warmup W] "
+      "[--seconds S] [--min-iters N] [--max-iters N] [--no-spin]\n",
+      msg);
   std::exit(2);
 }
 
@@ -58,18 +67,22 @@ Args Parse(int argc, char** argv) {
       if (i + 1 >= argc) Usage(("missing value for " + k).c_str());
       return argv[++i];
     };
+    // clang-format off
     if (k == "--model") a.model = val();
     else if (k == "--batch") a.batch = std::stoi(val());
     else if (k == "--threads") a.threads = std::stoi(val());
+    else if (k == "--runners") a.runners = std::stoi(val());
     else if (k == "--warmup") a.warmup = std::stoi(val());
     else if (k == "--seconds") a.seconds = std::stod(val());
     else if (k == "--min-iters") a.min_iters = std::stoi(val());
     else if (k == "--max-iters") a.max_iters = std::stoi(val());
     else if (k == "--no-spin") a.spin = false;
     else Usage(("unknown argument " + k).c_str());
+    // clang-format on
   }
   if (a.model.empty()) Usage("--model is required");
-  if (a.batch < 1 || a.threads < 1 || a.min_iters < 1 || a.max_iters < a.min_iters) Usage("bad numbers");
+  if (a.batch < 1 || a.threads < 1 || a.runners < 1 || a.min_iters < 1 || a.max_iters < a.min_iters)
+    Usage("bad numbers");
   return a;
 }
 
@@ -134,24 +147,37 @@ int main(int argc, char** argv) {
 
     std::vector<double> lat_ms;
     lat_ms.reserve(1024);
-    const auto start = Clock::now();
+    std::mutex mu;  // guards lat_ms and elapsed
     double elapsed = 0;
-    while (static_cast<int>(lat_ms.size()) < a.max_iters &&
-           (static_cast<int>(lat_ms.size()) < a.min_iters || elapsed < a.seconds)) {
-      const auto t0 = Clock::now();
-      run_once();
-      const auto t1 = Clock::now();
-      lat_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-      elapsed = std::chrono::duration<double>(t1 - start).count();
-    }
+    const auto start = Clock::now();
+    auto runner = [&] {
+      for (;;) {
+        {
+          std::lock_guard<std::mutex> lk(mu);
+          if (!(static_cast<int>(lat_ms.size()) < a.max_iters &&
+                (static_cast<int>(lat_ms.size()) < a.min_iters || elapsed < a.seconds)))
+            return;
+        }
+        const auto t0 = Clock::now();
+        run_once();
+        const auto t1 = Clock::now();
+        std::lock_guard<std::mutex> lk(mu);
+        lat_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+        elapsed = std::max(elapsed, std::chrono::duration<double>(t1 - start).count());
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int i = 1; i < a.runners; ++i) threads.emplace_back(runner);
+    runner();
+    for (std::thread& t : threads) t.join();
     double sum = 0;
     for (double v : lat_ms) sum += v;
     const double img_s = static_cast<double>(a.batch) * static_cast<double>(lat_ms.size()) / elapsed;
     std::printf(
-        "ENGINE_RESULT model=%s batch=%d threads=%d spin=%d iters=%zu img_s=%.3f p50_ms=%.3f p90_ms=%.3f "
+        "ENGINE_RESULT model=%s batch=%d threads=%d runners=%d spin=%d iters=%zu img_s=%.3f p50_ms=%.3f p90_ms=%.3f "
         "p99_ms=%.3f min_ms=%.3f max_ms=%.3f mean_ms=%.3f\n",
-        std::filesystem::path(a.model).filename().c_str(), a.batch, a.threads, a.spin ? 1 : 0, lat_ms.size(), img_s,
-        Percentile(lat_ms, 50), Percentile(lat_ms, 90), Percentile(lat_ms, 99),
+        std::filesystem::path(a.model).filename().c_str(), a.batch, a.threads, a.runners, a.spin ? 1 : 0, lat_ms.size(),
+        img_s, Percentile(lat_ms, 50), Percentile(lat_ms, 90), Percentile(lat_ms, 99),
         *std::min_element(lat_ms.begin(), lat_ms.end()), *std::max_element(lat_ms.begin(), lat_ms.end()),
         sum / static_cast<double>(lat_ms.size()));
   } catch (const Ort::Exception& e) {

@@ -191,6 +191,7 @@ void Scheduler::RunBatch(const std::vector<Request*>& batch, std::vector<float>&
   const std::size_t num_classes = inner_->info().num_classes;
   Status status;
   std::vector<float> out;
+  model::InferStats inner_stats;
   Clock::time_point run_start = Clock::now();
   try {
     std::span<const float> input = batch.front()->input;  // one request: run its buffer directly
@@ -201,7 +202,9 @@ void Scheduler::RunBatch(const std::vector<Request*>& batch, std::vector<float>&
       input = buffer;
     }
     run_start = Clock::now();
-    Result<std::vector<float>> result = inner_->Infer(input, images);
+    model::InferOptions io;
+    io.stats = &inner_stats;
+    Result<std::vector<float>> result = inner_->Infer(input, images, io);
     if (!result.ok()) {
       status = result.status();
     } else if (result->size() != images * num_classes) {
@@ -220,6 +223,7 @@ void Scheduler::RunBatch(const std::vector<Request*>& batch, std::vector<float>&
     if (r->stats == nullptr) continue;
     r->stats->run_ms = run_seconds * 1000.0;
     r->stats->batch = images;
+    r->stats->threads = inner_stats.threads;
   }
 
   // Split the logits back (no lock: the callers only read them after kDone).

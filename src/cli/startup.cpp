@@ -40,6 +40,7 @@ Result<Started> LoadService(const config::Config& cfg, bool serving, metrics::Me
   Status warmup;
   service::EngineFactory factory;
   if (serving) {
+    factory.overlapping_runs = true;
     factory.wrap = [&](std::shared_ptr<model::InferenceEngine> engine) -> std::shared_ptr<model::InferenceEngine> {
       warmup = service::WarmUp(*engine, static_cast<std::size_t>(cfg.max_batch_size));
       started.scheduler = std::make_shared<batching::Scheduler>(std::move(engine), SchedulerOptionsFor(cfg, metrics));
@@ -62,7 +63,7 @@ void ReportLoaded(const config::Config& cfg, const service::ClassificationServic
   if (const model::ModelInfo* mi = s.model_info()) {
     std::cerr << "cross_pictures: model " << cfg.model_path << " (" << cfg.model_name << "): input '" << mi->input_name
               << "' " << mi->height << "x" << mi->width << ", output '" << mi->output_name << "' " << mi->num_classes
-              << " classes; " << cfg.num_threads << " ORT thread(s)";
+              << " classes; ORT threads: " << mi->threading;
     if (serving) {
       std::cerr << " x " << cfg.model_runners << " runner(s), batch <= " << cfg.max_batch_size
                 << ", queue <= " << cfg.max_queue;

@@ -89,6 +89,7 @@ Result<Config> Resolve(const Layers& layers, const CoreCount& cores) {
   if (!(s = ParseInt(layers, "MAX_QUEUE_DELAY_US", 0, 10'000'000, c.max_queue_delay_us)).ok()) return s;
   if (!(s = ParseInt(layers, "MAX_QUEUE", 1, 1'000'000, c.max_queue)).ok()) return s;
   if (!(s = ParseInt(layers, "MODEL_RUNNERS", 1, 64, c.model_runners)).ok()) return s;
+  if (!(s = ParseInt(layers, "BUSY_NUM_THREADS", 0, 1024, c.busy_num_threads)).ok()) return s;
   if (!(s = ParseInt(layers, "REQUEST_TIMEOUT_MS", 0, 3'600'000, c.request_timeout_ms)).ok()) return s;
   if (!(s = ParseInt(layers, "DECODE_CONCURRENCY", 0, 1024, c.decode_concurrency)).ok()) return s;
   int scaled = 1;
@@ -116,6 +117,11 @@ Result<Config> Resolve(const Layers& layers, const CoreCount& cores) {
   };
   derive(c.num_threads, "NUM_THREADS", available);
   derive(c.decode_concurrency, "DECODE_CONCURRENCY", available);
+  if (c.busy_num_threads == 0) c.busy_num_threads = std::max(1, c.num_threads / c.model_runners);
+  if (c.busy_num_threads > c.num_threads) {
+    return InvalidArgument("BUSY_NUM_THREADS: " + std::to_string(c.busy_num_threads) + " is more than NUM_THREADS (" +
+                           std::to_string(c.num_threads) + ")");
+  }
   derive(c.io_threads, "IO_THREADS", std::clamp(available / 4, 1, 4));
   if (cores.limited_by_cgroup() && !defaulted.empty()) {
     c.cores_note = defaulted + ": cgroup CPU limit " + std::to_string(*cores.cgroup_limit) + " of " +

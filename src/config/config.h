@@ -24,7 +24,8 @@ struct Config {
   bool model_path_is_default = true;  // no layer set MODEL_PATH
   bool model_name_is_default = true;  // no layer set MODEL_NAME
   int top_k = 3;
-  int num_threads = 0;  // resolved: never 0 after Resolve()
+  int num_threads = 0;       // resolved: never 0 after Resolve()
+  int busy_num_threads = 0;  // resolved: NUM_THREADS / MODEL_RUNNERS (at least 1) when 0
   std::uint64_t max_image_pixels = 40'000'000;
   std::uint64_t max_body_bytes = 20ull << 20;
   std::uint64_t max_body_bytes_in_flight = 16ull << 20;  // 0 = no limit

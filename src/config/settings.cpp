@@ -16,10 +16,10 @@ constexpr std::array kSettings = {
     SettingSpec{"LABELS_PATH", "models/imagenet_classes.txt", "Class names, one per line, in model output order."},
     SettingSpec{"MODEL_NAME", "", "Name of the model in the API; default: the model file's stem."},
     SettingSpec{"TOP_K", "3", "Predictions returned when the request does not say (1..classes)."},
-    SettingSpec{
-        "NUM_THREADS", "0",
-        "ONNX Runtime intra-op threads; 0 = the cores available to the process (affinity mask, or the cgroup CPU "
-        "limit rounded up if smaller)."},
+    SettingSpec{"NUM_THREADS", "0",
+                "ONNX Runtime intra-op threads of a run alone; 0 = the cores available to the process (affinity mask, "
+                "or the cgroup CPU "
+                "limit rounded up if smaller)."},
     SettingSpec{"MAX_IMAGE_PIXELS", "40000000",
                 "Largest decoded image (width x height); larger is refused with 413 before decoding."},
     SettingSpec{"MAX_BODY_BYTES", "20971520",
@@ -36,7 +36,11 @@ constexpr std::array kSettings = {
     SettingSpec{"MAX_QUEUE", "64",
                 "Requests waiting for the model (undecoded until a few places ahead of it); beyond it requests are "
                 "refused at once with 503 and Retry-After."},
-    SettingSpec{"MODEL_RUNNERS", "2", "Model runs in parallel (each with NUM_THREADS threads in one shared session)."},
+    SettingSpec{"MODEL_RUNNERS", "2", "Model runs in parallel (one copy of the weights)."},
+    SettingSpec{"BUSY_NUM_THREADS", "0",
+                "ONNX Runtime threads of a run that starts while another is in progress (a second session on the "
+                "same weights); 0 = NUM_THREADS / MODEL_RUNNERS, at least 1; equal to NUM_THREADS: one session, "
+                "overlapping runs share its threads. A run alone always gets NUM_THREADS."},
     SettingSpec{"REQUEST_TIMEOUT_MS", "0",
                 "Deadline per request (0 = none); a request still queued when it expires gets 504. The "
                 "X-Request-Timeout-Ms header can lower it."},

@@ -42,8 +42,7 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
                    std::shared_ptr<metrics::Metrics> metrics, std::function<bool()> ready, WorkPool& workers,
                    std::shared_ptr<service::ModelControl> control)
       : slot_(std::move(slot)),
-        control_(options.model_control_api ? std::move(control) : nullptr),
-        reloadable_(control_ != nullptr || !options.model_control_api),
+        control_(std::move(control)),
         options_(options),
         metrics_(std::move(metrics)),
         ready_(std::move(ready)),
@@ -142,7 +141,8 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
   grpc::ServerUnaryReactor* Control(grpc::CallbackServerContext* ctx, const char* rpc, const std::string& name,
                                     bool load) {
     const Clock::time_point start = Clock::now();
-    if (Status s = kserve::CheckModelControl(control_.get(), reloadable_, options_.model_name, name); !s.ok()) {
+    if (Status s = kserve::CheckModelControl(control_.get(), options_.model_control_api, options_.model_name, name);
+        !s.ok()) {
       return Answer(ctx, rpc, start, s);
     }
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
@@ -193,7 +193,6 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
 
   std::shared_ptr<const service::ServiceSlot> slot_;
   std::shared_ptr<service::ModelControl> control_;  // null: load/unload PERMISSION_DENIED
-  bool reloadable_;                                 // there is a control, switched off by MODEL_CONTROL_API
   const GrpcServerOptions& options_;
   std::shared_ptr<metrics::Metrics> metrics_;
   std::function<bool()> ready_;

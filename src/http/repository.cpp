@@ -55,7 +55,7 @@ Response Index(const RepositoryContext& ctx, const Request& req) {
 
 Status CheckControl(const RepositoryContext& ctx, const PathGroups& groups) {
   const std::string name = !groups.empty() && groups[0] ? *groups[0] : std::string();
-  return kserve::CheckModelControl(ctx.control.get(), ctx.reloadable, ctx.model_name, name);
+  return kserve::CheckModelControl(ctx.control.get(), ctx.control_api, ctx.model_name, name);
 }
 
 Response LoadOrUnload(const RepositoryContext& ctx, const Request& req, const PathGroups& groups, bool load) {

@@ -36,7 +36,7 @@ struct RepositoryContext {
   std::shared_ptr<service::ModelControl> control;  // null: load and unload answer 403
   std::shared_ptr<const service::ServiceSlot> slot;
   std::string model_name;
-  bool reloadable = false;  // the server has a ModelControl (switched off when `control` is null)
+  bool control_api = true;  // MODEL_CONTROL_API: false, load and unload answer 403
 };
 
 void RegisterRepositoryRoutes(Router& router, RepositoryContext ctx);

@@ -99,8 +99,7 @@ void HttpServer::RegisterRoutes() {
   infer.handle = [this](Request& req, const PathGroups&) { return HandleInfer(req); };
   router_.Add(std::move(infer));
   RegisterKServeRoutes(router_, {slot_, options_.model_name, ready_, options_.request_timeout_ms, metrics_});
-  RegisterRepositoryRoutes(
-      router_, {options_.model_control_api ? control_ : nullptr, slot_, options_.model_name, control_ != nullptr});
+  RegisterRepositoryRoutes(router_, {control_, slot_, options_.model_name, options_.model_control_api});
   if (metrics_) {
     router_.Get("/metrics", [this](Request&, const PathGroups&) {
       return TextResponse(metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");

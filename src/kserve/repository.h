@@ -26,9 +26,10 @@ std::vector<RepositoryEntry> RepositoryIndex(const service::ModelControl* contro
                                              const std::string& model_name, bool ready_only);
 
 // Before a load or an unload: kNotFound for another model's name;
-// kPermissionDenied without a control (`reloadable`: the server has one but
-// MODEL_CONTROL_API switched it off).
-Status CheckModelControl(const service::ModelControl* control, bool reloadable, const std::string& served_name,
+// kPermissionDenied without a control, or when MODEL_CONTROL_API switched
+// load and unload off (control_api false; the index still reports a load
+// SIGHUP started).
+Status CheckModelControl(const service::ModelControl* control, bool control_api, const std::string& served_name,
                          std::string_view name);
 
 }  // namespace cp::kserve

@@ -30,6 +30,10 @@ struct ModelInfo {
   std::string int8_weights = "native";
   std::string int8_reason;
   std::string cpu_int8_path;
+  // The engine's threads, for the startup log: "2 per run", or "2 for a run
+  // alone, 1 per run when runs overlap ...", and why there is no second
+  // session when one was asked for and could not be built.
+  std::string threading;
 
   std::size_t image_size() const { return static_cast<std::size_t>(height) * static_cast<std::size_t>(width) * 3; }
 };
@@ -39,6 +43,7 @@ struct InferStats {
   double queue_ms = 0;    // waiting for a runner (0 for a plain engine)
   double run_ms = 0;      // the model run this request was part of
   std::size_t batch = 0;  // images in that run
+  int threads = 0;        // ONNX Runtime threads of that run (OrtEngine: its session's)
 };
 
 struct InferOptions {

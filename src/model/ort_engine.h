@@ -1,6 +1,14 @@
-// ONNX Runtime engine: one Ort::Session, created at load, shared by every
+// ONNX Runtime engine: an Ort::Session created at load and shared by every
 // caller. Ort::Session::Run is thread-safe, so Infer may be called from any
 // number of threads at once; each call allocates its own input/output.
+//
+// With busy_threads set, a second session of the same optimized model runs
+// on fewer threads, and a run that starts while another is in progress takes
+// it: overlapping runs do not oversubscribe the cores (on 2 cores, two runs
+// of 2 threads each beside decoding served ResNet-50 ~20 % slower than two
+// runs of 1 thread; docs/PERFORMANCE.md), while a run alone still gets every
+// thread (its latency). Both sessions read one copy of the weights
+// (model/shared_weights.h).
 #pragma once
 
 #include <memory>
@@ -12,7 +20,10 @@
 namespace cp::model {
 
 struct OrtEngineOptions {
-  int intra_op_threads = 1;  // threads one Run uses
+  int intra_op_threads = 1;  // threads of a run that starts while no other is in progress
+  // Threads of a run that starts while another is in progress; 0, or >=
+  // intra_op_threads: one session, every run gets intra_op_threads.
+  int busy_threads = 0;
   // ORT's busy-wait between ops. Off: measured on 2 cores, spinning threads
   // steal the CPU that decoding and the other runner need (MobileNetV2 under
   // load: 148 vs 189 req/s), for no gain at idle (docs/PERFORMANCE.md).
@@ -39,8 +50,12 @@ class OrtEngine final : public InferenceEngine {
 
  private:
   struct Impl;
-  explicit OrtEngine(std::unique_ptr<Impl> impl);
+  OrtEngine(std::unique_ptr<Impl> impl, int intra_threads, int busy_threads);
+  struct Optimized;
+  static Status LoadSharedSessions(Impl& impl, const Optimized& written, const OrtEngineOptions& options);
   std::unique_ptr<Impl> impl_;
+  int intra_threads_;  // a run alone
+  int busy_threads_;   // a run during another (= intra_threads_ without a busy session)
 };
 
 }  // namespace cp::model

@@ -110,13 +110,6 @@ Status ModelControl::Unload() {
   return Status::Ok();
 }
 
-ModelState ModelControl::State() const {
-  const auto current = slot_->Get();
-  ModelState st;
-  st.loaded = current->model_loaded();
-  st.loading = loading_.load();
-  if (!st.loaded) st.reason = current->load_error();
-  return st;
-}
+ModelState ModelControl::State() const { return StateOf(*slot_, loading_.load()); }
 
 }  // namespace cp::service

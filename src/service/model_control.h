@@ -55,12 +55,6 @@ struct ModelControlOptions {
   std::function<void()> on_unloaded;
 };
 
-struct ModelState {
-  bool loaded = false;   // the slot's service has a model
-  bool loading = false;  // a Load is running
-  std::string reason;    // why not loaded (empty when loaded)
-};
-
 class ModelControl {
  public:
   // Builds a service from the model file as configured now; a service whose

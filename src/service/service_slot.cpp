@@ -23,4 +23,13 @@ std::uint64_t ServiceSlot::generation() const {
   return generation_;
 }
 
+ModelState StateOf(const ServiceSlot& slot, bool loading) {
+  const auto current = slot.Get();
+  ModelState st;
+  st.loaded = current->model_loaded();
+  st.loading = loading;
+  if (!st.loaded) st.reason = current->load_error();
+  return st;
+}
+
 }  // namespace cp::service

@@ -10,10 +10,23 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "service/classification_service.h"
 
 namespace cp::service {
+
+struct ModelState {
+  bool loaded = false;   // the slot's service has a model
+  bool loading = false;  // a Load is running
+  std::string reason;    // why not loaded (empty when loaded)
+};
+
+class ServiceSlot;
+
+// The state of what `slot` serves now; `loading` as the caller knows it
+// (ModelControl does; without one, nothing loads).
+ModelState StateOf(const ServiceSlot& slot, bool loading = false);
 
 class ServiceSlot {
  public:

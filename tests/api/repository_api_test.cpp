@@ -3,7 +3,10 @@
 // why), unload, the refusals (another model, parameters, switched off).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "support/fake_engine.h"
 #include "support/paths.h"
@@ -135,6 +138,40 @@ TEST(RepositoryApiSwitchedOff, LoadAndUnloadAre403TheIndexIsAnswered) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(control->slot()->generation(), 0u);
+}
+
+// Switched off, the index still reports a load that SIGHUP started while no
+// model serves (it once showed only the slot's state there: UNAVAILABLE).
+TEST(RepositoryApiSwitchedOff, TheIndexShowsASighupLoad) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto unloaded = FakeService({9, 0, 0})->WithoutModel("the model was unloaded");
+  auto control = std::make_shared<service::ModelControl>(unloaded, [released]() -> Built {
+    released.wait();
+    return FakeService({0, 0, 9});
+  });
+  http::HttpServerOptions options;
+  options.model_control_api = false;
+  test::TestServer server(control->slot(), options, control);
+  auto client = server.Client();
+  auto state = [&]() -> std::string {
+    auto r = client.Get("/v2/repository/index");
+    if (!r || r->status != 200) return "no answer";
+    return json::parse(r->body)[0]["state"];
+  };
+  EXPECT_EQ(state(), "UNAVAILABLE");
+  control->RequestLoad();  // what SIGHUP does
+  std::string seen;
+  for (int i = 0; i < 200 && (seen = state()) != "LOADING"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(seen, "LOADING");
+  release.set_value();
+  for (int i = 0; i < 200 && control->slot()->generation() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(control->slot()->generation(), 1u);
+  EXPECT_EQ(state(), "READY");
 }
 
 }  // namespace

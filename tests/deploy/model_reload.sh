@@ -9,10 +9,8 @@
 set -euo pipefail
 BIN=$(realpath "$1") MODELS=$(realpath "$2") SHARED=$(realpath "$3") PY=$4
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ! "$PY" -c 'import numpy, tritonclient.grpc' 2>/dev/null; then
-  echo "SKIP: $PY lacks tritonclient[grpc]/numpy (scripts/setup installs them in .venv-test)"
-  exit 77
-fi
+. "$HERE/../support/python_modules.sh"
+require_python_modules "$PY" numpy tritonclient.grpc
 for m in mobilenetv2-12-fp32.onnx mobilenetv2-12-int8.onnx imagenet_classes.txt; do
   [ -f "$MODELS/$m" ] || { echo "FAIL: no $MODELS/$m (scripts/setup makes it)"; exit 1; }
 done

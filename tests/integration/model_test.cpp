@@ -3,6 +3,8 @@
 // (tests/CMakeLists.txt): ONNX Runtime picks its int8 kernels from CPUID.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cmath>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -34,6 +36,86 @@ TEST(RealModel, InvalidModelFileIsAnErrorNotACrash) {
   auto e = model::OrtEngine::Load(SharedPath("labels/imagenet_classes.txt"), {});
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument);
+}
+
+// Two sessions on one copy of the weights (OrtEngineOptions::busy_threads):
+// a run alone gets every thread, a run that starts during another the busy
+// session, and both answer as one plain session does.
+TEST(RealModel, BusySessionAnswersAsThePlainOne) {
+  const std::string path = test::Fp32ModelPath();
+  model::OrtEngineOptions plain_options;
+  plain_options.intra_op_threads = 2;
+  auto plain = model::OrtEngine::Load(path, plain_options);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  model::OrtEngineOptions options = plain_options;
+  options.busy_threads = 1;
+  auto engine = model::OrtEngine::Load(path, options);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_NE((*engine)->info().threading.find("two sessions"), std::string::npos) << (*engine)->info().threading;
+  EXPECT_EQ((*plain)->info().threading, "2 per run");
+
+  std::vector<float> input((*engine)->info().image_size());
+  for (std::size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(i % 251) / 125.0f - 1.0f;
+  auto expected = (*plain)->Infer(input, 1);
+  ASSERT_TRUE(expected.ok());
+  auto close = [&](const std::vector<float>& got) {
+    if (got.size() != expected->size()) return false;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      if (std::abs(got[i] - (*expected)[i]) > 1e-4f * (1.0f + std::abs((*expected)[i]))) return false;
+    }
+    return true;
+  };
+  model::InferStats stats;
+  auto alone = (*engine)->Infer(input, 1, {std::nullopt, &stats});
+  ASSERT_TRUE(alone.ok());
+  EXPECT_TRUE(close(*alone));
+  EXPECT_EQ(stats.threads, 2);  // nothing else ran
+
+  // Two threads run back to back: runs overlap, and those take the busy session.
+  std::atomic<int> busy_runs{0}, wrong{0};
+  auto loop = [&] {
+    for (int i = 0; i < 30; ++i) {
+      model::InferStats s;
+      auto r = (*engine)->Infer(input, 1, {std::nullopt, &s});
+      if (!r.ok() || !close(*r)) ++wrong;
+      if (s.threads == 1) ++busy_runs;
+    }
+  };
+  std::thread other(loop);
+  loop();
+  other.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_GT(busy_runs.load(), 0);
+}
+
+// The int8 model's two sessions, u8-shifted where the CPU saturates (run
+// under qemu Haswell too): the same integers as one plain session.
+TEST(RealModel, Int8BusySession) {
+  model::OrtEngineOptions plain_options;
+  plain_options.intra_op_threads = 2;
+  auto plain = model::OrtEngine::Load(test::Int8ModelPath(), plain_options);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  model::OrtEngineOptions options = plain_options;
+  options.busy_threads = 1;
+  auto engine = model::OrtEngine::Load(test::Int8ModelPath(), options);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_NE((*engine)->info().threading.find("two sessions"), std::string::npos) << (*engine)->info().threading;
+  EXPECT_EQ((*engine)->info().int8_weights, (*plain)->info().int8_weights);
+  std::vector<float> input((*engine)->info().image_size());
+  for (std::size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(i % 97) / 48.0f - 1.0f;
+  auto expected = (*plain)->Infer(input, 1);
+  ASSERT_TRUE(expected.ok());
+  std::atomic<int> wrong{0};
+  auto loop = [&] {
+    for (int i = 0; i < 3; ++i) {
+      auto r = (*engine)->Infer(input, 1);
+      if (!r.ok() || *r != *expected) ++wrong;
+    }
+  };
+  std::thread other(loop);
+  loop();
+  other.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(RealModel, Fp32ClassifiesThePhotos) {

@@ -12,10 +12,8 @@
 set -euo pipefail
 BIN=$(realpath "$1") MODELS=$(realpath "$2") SHARED=$(realpath "$3") PY=$4
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ! "$PY" -c 'import numpy, tritonclient.grpc, tritonclient.http' 2>/dev/null; then
-  echo "SKIP: $PY lacks tritonclient[grpc,http]/numpy (python3 -m venv D && D/bin/pip install 'tritonclient[grpc,http]' numpy)"
-  exit 77
-fi
+. "$HERE/../support/python_modules.sh"
+require_python_modules "$PY" numpy tritonclient.grpc tritonclient.http
 [ -f "$MODELS/mobilenetv2-12-fp32.onnx" ] || { echo "FAIL: no $MODELS/mobilenetv2-12-fp32.onnx (scripts/setup makes it)"; exit 1; }
 # Absolute (we cd below), but not resolved: a venv's python is a symlink.
 case $PY in */*) PY=$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY") ;; esac

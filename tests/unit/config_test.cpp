@@ -115,6 +115,26 @@ TEST(Config, GrpcPortDefaultsTo8001AndMinusOneDisables) {
   }
 }
 
+TEST(Config, BusyThreadsDefaultToTheCoresPerRunner) {
+  Layers l;
+  l.env = {{"NUM_THREADS", "8"}, {"MODEL_RUNNERS", "2"}};
+  auto c = Resolve(l);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->busy_num_threads, 4);
+  l.env = {{"NUM_THREADS", "3"}, {"MODEL_RUNNERS", "4"}};
+  c = Resolve(l);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->busy_num_threads, 1);  // never 0
+  l.env = {{"NUM_THREADS", "2"}, {"BUSY_NUM_THREADS", "2"}};
+  c = Resolve(l);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->busy_num_threads, 2);  // one session
+  l.env = {{"NUM_THREADS", "2"}, {"BUSY_NUM_THREADS", "3"}};
+  c = Resolve(l);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("BUSY_NUM_THREADS"), std::string::npos);
+}
+
 TEST(Config, AllowTruncatedImages) {
   Layers l;
   l.env = {{"ALLOW_TRUNCATED_IMAGES", "1"}};
