@@ -42,7 +42,7 @@ Result<Started> LoadService(const config::Config& cfg, bool serving, metrics::Me
   if (serving) {
     factory.overlapping_runs = true;
     factory.wrap = [&](std::shared_ptr<model::InferenceEngine> engine) -> std::shared_ptr<model::InferenceEngine> {
-      warmup = service::WarmUp(*engine, static_cast<std::size_t>(cfg.max_batch_size));
+      warmup = service::WarmUp(*engine, static_cast<std::size_t>(cfg.max_batch_size), cfg.model_runners > 1);
       started.scheduler = std::make_shared<batching::Scheduler>(std::move(engine), SchedulerOptionsFor(cfg, metrics));
       return started.scheduler;
     };
