@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <cstdlib>
+#include <exception>
 #include <optional>
 
 namespace cp::model {
@@ -58,8 +59,12 @@ Result<SharedWeights> SharedWeights::FromModel(std::string& model_bytes, const M
     const std::vector<int64_t> shape(t.dims().begin(), t.dims().end());
     // TensorProto's data types and ORT's element types are the same numbers;
     // CreateTensor checks the byte count against shape and type.
-    tensor.value = Ort::Value::CreateTensor(cpu, tensor.data.get(), size, shape.data(), shape.size(),
-                                            static_cast<ONNXTensorElementDataType>(t.data_type()));
+    try {
+      tensor.value = Ort::Value::CreateTensor(cpu, tensor.data.get(), size, shape.data(), shape.size(),
+                                              static_cast<ONNXTensorElementDataType>(t.data_type()));
+    } catch (const Ort::Exception& e) {
+      return InvalidArgument("initializer '" + t.name() + "': " + e.what());
+    }
     for (auto& kv : *t.mutable_external_data()) {
       if (kv.key() == "location") kv.set_value(data.path());
     }
