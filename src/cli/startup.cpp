@@ -40,9 +40,9 @@ Result<Started> LoadService(const config::Config& cfg, bool serving, metrics::Me
   Status warmup;
   service::EngineFactory factory;
   if (serving) {
-    factory.overlapping_runs = true;
+    factory.overlapping_runs = cfg.model_runners > 1;
     factory.wrap = [&](std::shared_ptr<model::InferenceEngine> engine) -> std::shared_ptr<model::InferenceEngine> {
-      warmup = service::WarmUp(*engine, static_cast<std::size_t>(cfg.max_batch_size), cfg.model_runners > 1);
+      warmup = service::WarmUp(*engine, static_cast<std::size_t>(cfg.max_batch_size), factory.overlapping_runs);
       started.scheduler = std::make_shared<batching::Scheduler>(std::move(engine), SchedulerOptionsFor(cfg, metrics));
       return started.scheduler;
     };

@@ -61,7 +61,8 @@ struct Layers {
 // Merges the layers, parses and range-checks every value. Errors name the
 // setting ("TOP_K: expected an integer in 1..1000000, got 'abc'"). NUM_THREADS,
 // DECODE_CONCURRENCY and IO_THREADS left at 0 are derived from
-// `cores.available()`. Does not touch the file system; see CheckFiles.
+// `cores.available()`, BUSY_NUM_THREADS from NUM_THREADS / MODEL_RUNNERS.
+// Does not touch the file system; see CheckFiles.
 Result<Config> Resolve(const Layers& layers, const CoreCount& cores);
 
 // Resolve with this process's CountCores() (reads the cgroup files).

@@ -18,8 +18,7 @@ constexpr std::array kSettings = {
     SettingSpec{"TOP_K", "3", "Predictions returned when the request does not say (1..classes)."},
     SettingSpec{"NUM_THREADS", "0",
                 "ONNX Runtime intra-op threads of a run alone; 0 = the cores available to the process (affinity mask, "
-                "or the cgroup CPU "
-                "limit rounded up if smaller)."},
+                "or the cgroup CPU limit rounded up if smaller)."},
     SettingSpec{"MAX_IMAGE_PIXELS", "40000000",
                 "Largest decoded image (width x height); larger is refused with 413 before decoding."},
     SettingSpec{"MAX_BODY_BYTES", "20971520",

@@ -25,7 +25,7 @@ Result<std::shared_ptr<ClassificationService>> BuildService(const config::Config
 
   model::OrtEngineOptions eo;
   eo.intra_op_threads = config.num_threads;
-  if (factory.overlapping_runs && config.model_runners > 1) eo.busy_threads = config.busy_num_threads;
+  if (factory.overlapping_runs) eo.busy_threads = config.busy_num_threads;
   auto int8 = model::ParseInt8Weights(config.int8_weights);
   if (!int8.ok()) return int8.status();
   eo.int8_weights = *int8;

@@ -17,8 +17,8 @@ struct EngineFactory {
   // Wraps the loaded ORT engine (e.g. in the batching scheduler); identity
   // when empty.
   std::function<std::shared_ptr<model::InferenceEngine>(std::shared_ptr<model::InferenceEngine>)> wrap;
-  // Runs may overlap (the server's MODEL_RUNNERS): load the narrower session
-  // of BUSY_NUM_THREADS for them (model/ort_engine.h).
+  // Runs may overlap (the server with MODEL_RUNNERS > 1): load the narrower
+  // session of BUSY_NUM_THREADS for them (model/ort_engine.h).
   bool overlapping_runs = false;
 };
 

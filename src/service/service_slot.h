@@ -22,12 +22,6 @@ struct ModelState {
   std::string reason;    // why not loaded (empty when loaded)
 };
 
-class ServiceSlot;
-
-// The state of what `slot` serves now; `loading` as the caller knows it
-// (ModelControl does; without one, nothing loads).
-ModelState StateOf(const ServiceSlot& slot, bool loading = false);
-
 class ServiceSlot {
  public:
   explicit ServiceSlot(std::shared_ptr<const ClassificationService> initial);
@@ -45,5 +39,9 @@ class ServiceSlot {
   std::shared_ptr<const ClassificationService> current_;  // guarded by mu_
   std::uint64_t generation_ = 0;                          // guarded by mu_
 };
+
+// The state of what `slot` serves now; `loading` as the caller knows it
+// (ModelControl does; without one, nothing loads).
+ModelState StateOf(const ServiceSlot& slot, bool loading = false);
 
 }  // namespace cp::service
