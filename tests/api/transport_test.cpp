@@ -86,6 +86,23 @@ TEST(Transport, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(c.Read().status, 404);
 }
 
+// A body is read in large pieces, not at the idle buffer's size: a 512 KiB
+// upload used to take 512 reads of 1 KiB (0.4 ms more per photo at c=1).
+TEST(Transport, ABodyIsReadInLargePieces) {
+  auto gate = std::make_shared<Gate>();
+  gate->open.set_value();
+  RouterServer server(Routes(gate), Small());
+  RawConnection c(server.port());
+  const std::size_t size = 512 << 10;
+  const std::uint64_t before = server.body_reads();
+  auto r = c.Exchange("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n" +
+                      std::string(size, 'x'));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"bytes":524288})");
+  const std::uint64_t reads = server.body_reads() - before;
+  EXPECT_LE(reads, size / (8 << 10)) << reads << " reads for a body of " << size << " bytes";
+}
+
 TEST(Transport, SlowHeaderIsCutOffAtTheHeaderTimeout) {
   auto gate = std::make_shared<Gate>();
   auto o = Small();

@@ -74,6 +74,12 @@ ln -s "$SHARED/labels/imagenet_classes.txt" fallback/models/imagenet_classes.txt
 out=$(cd fallback && "$BIN" classify "$SHARED/images/eagle.jpg" 2> classify.log) || fail "classify: $(cat fallback/classify.log)"
 echo "$out" | grep -q "bald eagle" || fail "classify with the fallback model: $out"
 grep -q "using models/mobilenetv2-12-int8.onnx" fallback/classify.log || fail "no fallback note: $(cat fallback/classify.log)"
+# --json: one item per file, with the model's time and the whole in-process time.
+out=$(cd fallback && "$BIN" classify --json "$SHARED/images/eagle.jpg" 2>/dev/null) || fail "classify --json failed"
+echo "$out" | python3 -c 'import json, sys
+[item] = json.load(sys.stdin)
+assert item["predictions"][0]["label"] == "bald eagle", item
+assert 0 < item["inference_time_ms"] <= item["total_time_ms"], item' || fail "classify --json: $out"
 if (cd fallback && "$BIN" classify photos 2> dir.log); then fail "a directory was classified"; fi
 grep -q "photos: error: is a directory" fallback/dir.log || fail "directory message: $(cat fallback/dir.log)"
 echo "e2e smoke: 1 passed, 0 failed"

@@ -35,6 +35,7 @@ class RouterServer : private http::Application {
   }
   int port() const { return server_->port(); }
   std::size_t connections() const { return server_->connections(); }
+  std::uint64_t body_reads() const { return server_->body_reads(); }
   void Stop() { server_->Stop(); }
   httplib::Client Client() const { return LoopbackClient(port()); }
 

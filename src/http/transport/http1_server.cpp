@@ -115,6 +115,7 @@ Status Http1Server::Bind() {
 int Http1Server::port() const { return impl_->port; }
 
 std::size_t Http1Server::connections() const { return impl_->open.load(); }
+std::uint64_t Http1Server::body_reads() const { return impl_->body_reads.load(std::memory_order_relaxed); }
 
 void Http1Server::Run() {
   auto& im = *impl_;

@@ -81,6 +81,9 @@ class Http1Server {
   void Run();
   void Stop();
   std::size_t connections() const;  // open now
+  // Socket reads that received request-body bytes, since the start (what a
+  // body costs in reads: a test of the read size; relaxed, approximate).
+  std::uint64_t body_reads() const;
 
   struct Impl;
 

@@ -9,8 +9,8 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "http/transport/http1_server.h"
 #include "common/work_pool.h"
+#include "http/transport/http1_server.h"
 
 namespace cp::http {
 
@@ -30,7 +30,8 @@ struct Http1Server::Impl {
   WorkPool pool;
   int port = 0;
   std::atomic<bool> stopping{false};
-  std::atomic<std::size_t> open{0};  // connections open (sessions and rejections)
+  std::atomic<std::size_t> open{0};          // connections open (sessions and rejections)
+  std::atomic<std::uint64_t> body_reads{0};  // socket reads of request bodies, since start
 
   // Every live session, to close the idle ones on Stop. mu guards sessions.
   std::mutex mu;
