@@ -18,8 +18,9 @@
 //            deadline passes (504).
 //   body     answers `Expect: 100-continue` (a body declared beyond
 //            max_body_bytes gets 413 before it is sent, and the connection
-//            closes), then reads the body; a pause longer than read_timeout
-//            closes the connection; more than max_body_bytes is 413 + close.
+//            closes), then reads the body (socket reads of up to 64 KiB);
+//            a pause longer than read_timeout closes the connection; more
+//            than max_body_bytes is 413 + close.
 //   handle   on the work pool (or the I/O thread for cheap routes); the body
 //            lease is released once the handler has built its reply.
 //   write    from the work thread that built the reply when the socket
