@@ -243,6 +243,7 @@ class Session : public std::enable_shared_from_this<Session> {
       body_.reset();
     }
     parser_.reset();
+    buffer_.shrink_to_fit();  // the body's read room (kBodyRead) is not held while the request is handled
     auto lease = std::make_shared<Budget::Lease>(std::move(lease_));
     auto handle = std::move(plan_.handle);
     const bool on_io_thread = plan_.on_io_thread;
