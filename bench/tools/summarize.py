@@ -68,7 +68,35 @@ def ratio(a, b, nd=2):
     return a / b
 
 
+# (a)'s configurations, (batch, threads, runs at once), in table order.
+ENGINE_CONFIGS = [(1, 1, 1), (1, 2, 1), (8, 2, 1), (1, 1, 2), (2, 1, 2)]
+
+
+def engine_runs(recs):
+    """(model, batch, threads, runners) -> the engine records of (a)."""
+    eng = defaultdict(list)
+    for r in recs:
+        if r.get("phase") == "engine" and "failed" not in r:
+            eng[(r["name"], int(r["batch"]), int(r["threads"]), int(r.get("runners", 1)))].append(r)
+    return eng
+
+
+def best_engine(eng, m):
+    """(config, median img/s) of model m's configuration with the highest median, or None."""
+    best = None
+    for cfg in ENGINE_CONFIGS:
+        ips = med(vals(eng.get((m, *cfg), []), "img_s"))
+        if ips is not None and (best is None or ips > best[1]):
+            best = (cfg, ips)
+    return best
+
+
 def main():
+    if sys.argv[1] == "--best-engine":  # bench/run's (f): "batch threads runners", or nothing
+        b = best_engine(engine_runs(load(sys.argv[3])[1]), sys.argv[2])
+        if b:
+            print(*b[0])
+        return
     meta, recs = load(sys.argv[1])
     by = defaultdict(list)
     for r in recs:
@@ -97,10 +125,7 @@ def main():
     w("")
 
     # (a) engine
-    eng = defaultdict(list)
-    for r in by["engine"]:
-        if "failed" not in r:
-            eng[(r["name"], int(r["batch"]), int(r["threads"]), int(r.get("runners", 1)))].append(r)
+    eng = engine_runs(recs)
     best = {}
     best_max = {}  # best repetition of any config: less affected by other load
     b1t2_p50 = {}
@@ -113,20 +138,21 @@ def main():
         w("| model | batch | threads | runs at once | img/s | p50 ms | p90 ms | p99 ms | iters/rep | other CPU % |")
         w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for m in models:
-            for b, t, rn in [(1, 1, 1), (1, 2, 1), (8, 2, 1), (1, 1, 2), (2, 1, 2)]:
+            for b, t, rn in ENGINE_CONFIGS:
                 rs = eng.get((m, b, t, rn))
                 if not rs:
                     continue
                 ips = vals(rs, "img_s")
                 w(f"| {m} | {b} | {t} | {rn} | {spread(ips)} | {spread(vals(rs, 'p50_ms'))} | {fmt(med(vals(rs, 'p90_ms')))} | "
                   f"{fmt(med(vals(rs, 'p99_ms')))} | {fmt(med(vals(rs, 'iters')), 0)} | {fmt(med(vals(rs, 'other_cpu_pct')))} |")
-                if med(ips) is not None and (m not in best or med(ips) > best[m][0]):
-                    best[m] = (med(ips), f"batch {b}, {t} thread{'s' if t > 1 else ''}" + (f", {rn} runs at once" if rn > 1 else ""))
                 if ips and (m not in best_max or max(ips) > best_max[m]):
                     best_max[m] = max(ips)
                 if (b, t, rn) == (1, 2, 1):
                     b1t2_p50[m] = med(vals(rs, "p50_ms"))
                     b1t2_p50_min[m] = min(vals(rs, "p50_ms") or [0])
+            if (bm := best_engine(eng, m)) is not None:
+                (b, t, rn), ips = bm
+                best[m] = (ips, f"batch {b}, {t} thread{'s' if t > 1 else ''}" + (f", {rn} runs at once" if rn > 1 else ""))
         w("")
 
     # (b) pipeline
