@@ -78,28 +78,14 @@ Result<std::vector<float>> Scheduler::Infer(std::span<const float> input, std::s
     return Overloaded("inference queue full (" + std::to_string(options_.max_queue) + " requests waiting)");
   }
   r.arrived_idle = queue_.empty() && active_runs_ == 0;
+  queue_.push_back(&r);
   ++callers_;
-  if (r.arrived_idle && options_.run_idle_on_caller) {
-    // Run it here, as a runner would run a batch of one (no lock held).
-    r.state = Request::State::kRunning;
-    ++active_runs_;
-    in_flight_.fetch_add(1, std::memory_order_relaxed);
-    lk.unlock();
-    std::vector<float> unused;  // RunBatch copies into it only for several requests
-    RunBatch({&r}, unused);
-    lk.lock();
-    // Requests that queued meanwhile may have found every run taken; a runner
-    // that finishes takes the next batch itself, a caller must wake one.
-    if (RunnerMayCollectLocked()) work_cv_.notify_one();
-  } else {
-    queue_.push_back(&r);
-    queued_images_ += batch;
-    queue_depth_.store(queue_.size(), std::memory_order_relaxed);
-    if (!collecting_) {
-      work_cv_.notify_one();
-    } else if (queued_images_ >= batch_limit_ || r.arrived_idle) {
-      fill_cv_.notify_one();  // the batch being filled is full (or was emptied): take it now
-    }
+  queued_images_ += batch;
+  queue_depth_.store(queue_.size(), std::memory_order_relaxed);
+  if (!collecting_) {
+    work_cv_.notify_one();
+  } else if (queued_images_ >= batch_limit_ || r.arrived_idle) {
+    fill_cv_.notify_one();  // the batch being filled is full (or was emptied): take it now
   }
 
   // Wait until a runner answers, or the deadline passes while still queued.
@@ -137,7 +123,7 @@ void Scheduler::RunnerLoop() {
   std::vector<float> buffer;  // reused across batches
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
-    work_cv_.wait(lk, [this] { return (stopping_ && queue_.empty()) || RunnerMayCollectLocked(); });
+    work_cv_.wait(lk, [this] { return (stopping_ && queue_.empty()) || (!collecting_ && !queue_.empty()); });
     if (queue_.empty()) return;  // stopping and drained
     std::vector<Request*> batch = CollectBatch(lk);
     if (batch.empty()) continue;
@@ -145,10 +131,6 @@ void Scheduler::RunnerLoop() {
     RunBatch(batch, buffer);
     lk.lock();
   }
-}
-
-bool Scheduler::RunnerMayCollectLocked() const {
-  return !collecting_ && !queue_.empty() && active_runs_ < static_cast<std::size_t>(options_.runners);
 }
 
 std::vector<Scheduler::Request*> Scheduler::CollectBatch(std::unique_lock<std::mutex>& lk) {
@@ -195,9 +177,8 @@ std::vector<Scheduler::Request*> Scheduler::CollectBatch(std::unique_lock<std::m
 }
 
 void Scheduler::RunBatch(const std::vector<Request*>& batch, std::vector<float>& buffer) {
-  // Requests in kRunning are only touched by this thread (the runner that
-  // took them, or the caller running its own request); the callers are
-  // blocked or are this thread, so their input spans stay valid until kDone.
+  // Requests in kRunning are only touched by this runner; their callers are
+  // blocked, so their input spans stay valid until we mark them kDone.
   const Clock::time_point taken = Clock::now();
   std::size_t images = 0;
   for (const Request* r : batch) images += r->batch;

@@ -10,8 +10,7 @@
 //     request larger than that limit runs alone (an inner engine with a fixed
 //     max_batch then rejects it, exactly as it would without the scheduler);
 //   * adaptive delay: if the oldest waiting request arrived while the
-//     scheduler was idle (empty queue, no run in progress) it runs at once
-//     (by default on the caller's own thread, see run_idle_on_caller);
+//     scheduler was idle (empty queue, no run in progress) it runs at once;
 //     otherwise, while fewer than the limit are waiting, wait for more until
 //     max_queue_delay after the oldest request was enqueued. Idle traffic gets
 //     the inner engine's latency; saturated traffic gets full batches.
@@ -26,11 +25,6 @@
 //   * Runner threads (options.runners of them) form batches, copy the inputs
 //     into a per-runner buffer, call inner->Infer without holding any lock,
 //     and write results back into the callers' Requests.
-//   * A request that arrives idle, with run_idle_on_caller, is run by its
-//     caller's thread instead (marked kRunning under mu_, then run like a
-//     batch of one with no lock held). It counts as a run: at most
-//     options.runners runs (callers' and runners' together) are in progress
-//     at once, and a runner waits for a free run before it takes a batch.
 //   * Hooks (on_dequeue, on_batch) are called from runner threads with no lock
 //     held, possibly concurrently from several runners: they must be
 //     thread-safe, cheap, and must not call back into the Scheduler's
@@ -70,13 +64,6 @@ struct SchedulerOptions {
   // busy (default 2 ms). Not applied when the request arrived idle. Negative
   // values are treated as 0, values above 24 h as 24 h.
   std::chrono::microseconds max_queue_delay{2000};
-  // A request that arrives idle (empty queue, no run in progress) runs on the
-  // calling thread rather than on a runner thread (default true). The result
-  // and the batching policy are the same; the request skips the two thread
-  // hand-offs (wake a runner, wake the caller back), which cost ~50 us each
-  // on a virtual machine whose threads sleep between requests. false: every
-  // request is run by a runner thread.
-  bool run_idle_on_caller = true;
   // Most requests waiting (queued, not yet taken by a runner) (default 64);
   // Infer on a full queue fails at once with kOverloaded. Values below 1 are
   // treated as 1.
@@ -159,9 +146,6 @@ class Scheduler final : public model::InferenceEngine {
   };
 
   void RunnerLoop();
-  // Must hold mu_. A runner may take a batch: work is waiting, nobody is
-  // filling a batch, and fewer than options.runners runs are in progress.
-  bool RunnerMayCollectLocked() const;
   // Waits (must hold mu_, via lk) until a batch should be taken, then takes
   // it. Returns the batch (may be empty if the queue emptied meanwhile).
   std::vector<Request*> CollectBatch(std::unique_lock<std::mutex>& lk);
@@ -176,11 +160,11 @@ class Scheduler final : public model::InferenceEngine {
   const std::size_t batch_limit_;   // images per run: max_batch_size capped by inner->info().max_batch
 
   std::mutex mu_;
-  std::condition_variable work_cv_;     // idle runners: queue non-empty, no collector and a run free, or stopping_
+  std::condition_variable work_cv_;     // idle runners: queue non-empty and no collector, or stopping_
   std::condition_variable fill_cv_;     // the collecting runner: new request, or stopping_
   std::deque<Request*> queue_;          // must hold mu_; FIFO of kQueued requests, size <= max_queue
   std::size_t queued_images_ = 0;       // must hold mu_; sum of batch over queue_
-  std::size_t active_runs_ = 0;         // must hold mu_; runs taken (by runners or callers) and not yet answered
+  std::size_t active_runs_ = 0;         // must hold mu_; batches taken and not yet answered
   bool collecting_ = false;             // must hold mu_; a runner is filling a batch (at most one)
   bool stopping_ = false;               // must hold mu_; Shutdown() has begun
   std::size_t callers_ = 0;             // must hold mu_; callers between enqueue and return from Infer

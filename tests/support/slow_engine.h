@@ -3,7 +3,7 @@
 // (logits[i][j] = input[i][0] + j for image i), so results can be checked to
 // reach the right caller. Each Infer can sleep, can be held at a gate until
 // the test opens it, and records the batch sizes and first input values it
-// received, and the thread that ran each call. Thread-safe.
+// received. Thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -43,7 +43,6 @@ class SlowEngine : public model::InferenceEngine {
       ++running_;
       max_running_ = std::max(max_running_, running_);
       batches_.push_back(batch);
-      threads_.push_back(std::this_thread::get_id());
       for (std::size_t i = 0; i < batch; ++i) seen_.push_back(input[i * info_.image_size()]);
       cv_.notify_all();
       cv_.wait(lk, [this] { return open_; });
@@ -98,11 +97,6 @@ class SlowEngine : public model::InferenceEngine {
     std::lock_guard<std::mutex> lk(mu_);
     return seen_;
   }
-  // The thread that ran each Infer, in order.
-  std::vector<std::thread::id> threads() const {
-    std::lock_guard<std::mutex> lk(mu_);
-    return threads_;
-  }
   int max_running() const {
     std::lock_guard<std::mutex> lk(mu_);
     return max_running_;
@@ -114,14 +108,13 @@ class SlowEngine : public model::InferenceEngine {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool open_ = true;                      // guarded by mu_
-  bool fail_ = false;                     // guarded by mu_
-  int entered_ = 0;                       // guarded by mu_
-  int running_ = 0;                       // guarded by mu_
-  int max_running_ = 0;                   // guarded by mu_
-  std::vector<std::size_t> batches_;      // guarded by mu_
-  std::vector<float> seen_;               // guarded by mu_
-  std::vector<std::thread::id> threads_;  // guarded by mu_
+  bool open_ = true;                  // guarded by mu_
+  bool fail_ = false;                 // guarded by mu_
+  int entered_ = 0;                   // guarded by mu_
+  int running_ = 0;                   // guarded by mu_
+  int max_running_ = 0;               // guarded by mu_
+  std::vector<std::size_t> batches_;  // guarded by mu_
+  std::vector<float> seen_;           // guarded by mu_
 };
 
 // An input of `batch` images for SlowEngine: image i is filled with base + i.

@@ -158,58 +158,6 @@ TEST(Scheduler, IdleRequestRunsWithoutWaitingForABatch) {
   EXPECT_EQ(engine->batches(), (std::vector<std::size_t>(5, 1)));
 }
 
-TEST(Scheduler, AnIdleRequestRunsOnItsCallersThread) {
-  auto engine = std::make_shared<SlowEngine>();
-  Scheduler s(engine, Options(8, 64, /*runners=*/2));
-  for (int i = 0; i < 3; ++i) ExpectLogits(s.Infer(SlowInput(static_cast<float>(i)), 1), static_cast<float>(i), 1);
-  EXPECT_EQ(engine->threads(), (std::vector<std::thread::id>(3, std::this_thread::get_id())));
-  EXPECT_EQ(s.in_flight(), 0u);
-}
-
-TEST(Scheduler, WithoutRunIdleOnCallerARunnerRunsEveryRequest) {
-  auto engine = std::make_shared<SlowEngine>();
-  SchedulerOptions options = Options(8);
-  options.run_idle_on_caller = false;
-  Scheduler s(engine, options);
-  for (int i = 0; i < 3; ++i) ExpectLogits(s.Infer(SlowInput(static_cast<float>(i)), 1), static_cast<float>(i), 1);
-  const auto threads = engine->threads();
-  ASSERT_EQ(threads.size(), 3u);
-  for (const std::thread::id id : threads) EXPECT_NE(id, std::this_thread::get_id());
-}
-
-TEST(Scheduler, ACallersRunCountsAgainstTheRunners) {
-  auto engine = std::make_shared<SlowEngine>();
-  Scheduler s(engine, Options(8, 64, /*runners=*/1));
-  engine->Close();
-  auto a = InferAsync(s, 1);  // idle: runs on its own thread, held at the gate
-  ASSERT_TRUE(engine->WaitEntered(1));
-  auto b = InferAsync(s, 10);  // the one run is taken: b waits in the queue
-  ASSERT_TRUE(WaitFor([&] { return s.queue_depth() == 1u; }));
-  // Without the limit the idle runner thread would take b at once.
-  std::this_thread::sleep_for(100ms);
-  EXPECT_EQ(s.queue_depth(), 1u);
-  EXPECT_EQ(s.in_flight(), 1u);
-  engine->Open();
-  ExpectLogits(a.get(), 1, 1);
-  ExpectLogits(b.get(), 10, 1);  // the caller's run ended and woke the runner
-  EXPECT_EQ(engine->max_running(), 1);
-  EXPECT_EQ(engine->batches(), (std::vector<std::size_t>{1, 1}));
-}
-
-TEST(Scheduler, ShutdownWaitsForACallerRunningItsOwnRequest) {
-  auto engine = std::make_shared<SlowEngine>();
-  Scheduler s(engine);
-  engine->Close();
-  auto a = InferAsync(s, 1);
-  ASSERT_TRUE(engine->WaitEntered(1));
-  auto shutdown = std::async(std::launch::async, [&s] { s.Shutdown(); });
-  EXPECT_EQ(shutdown.wait_for(100ms), std::future_status::timeout);
-  engine->Open();
-  ExpectLogits(a.get(), 1, 1);
-  ASSERT_EQ(shutdown.wait_for(5s), std::future_status::ready);
-  EXPECT_EQ(s.Infer(SlowInput(2), 1).status().code(), StatusCode::kUnavailable);
-}
-
 TEST(Scheduler, RespectsTheInnerEnginesMaxBatch) {
   auto engine = std::make_shared<SlowEngine>(0us, /*max_batch=*/2);
   Scheduler s(engine, Options(8));
