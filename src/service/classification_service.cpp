@@ -1,6 +1,7 @@
 #include "service/classification_service.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "image/decoder.h"
 #include "model/topk.h"
@@ -158,11 +159,13 @@ void ClassificationService::ClassifyChunk(std::span<const ImageInput> part, std:
     return;
   }
   const std::size_t image_size = engine_->info().image_size();
-  std::vector<float> tensor(part.size() * image_size);
+  // Not zeroed (600 KB per image): Preprocess writes every element of a slot
+  // it succeeds on, and only those slots reach the engine.
+  const std::unique_ptr<float[]> tensor = std::make_unique_for_overwrite<float[]>(part.size() * image_size);
   std::vector<std::size_t> ok;  // indices (into out) of decodable inputs, in order
   for (const ImageInput& input : part) {
     Classification c;
-    std::span<float> slot(tensor.data() + ok.size() * image_size, image_size);
+    std::span<float> slot(tensor.get() + ok.size() * image_size, image_size);
     Status s = PrepareTensor(input, slot, c.timings, c.width, c.height);
     if (s.ok()) ok.push_back(out.size());
     out.push_back(s.ok() ? Result<Classification>(std::move(c)) : Result<Classification>(s));
@@ -173,7 +176,7 @@ void ClassificationService::ClassifyChunk(std::span<const ImageInput> part, std:
   model::InferOptions io;
   io.deadline = deadline;
   io.stats = &stats;
-  auto logits = engine_->Infer(std::span<const float>(tensor.data(), ok.size() * image_size), ok.size(), io);
+  auto logits = engine_->Infer(std::span<const float>(tensor.get(), ok.size() * image_size), ok.size(), io);
   const std::size_t classes = engine_->info().num_classes;
   for (std::size_t j = 0; j < ok.size(); ++j) {
     Result<Classification>& r = out[ok[j]];
