@@ -34,7 +34,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -94,16 +93,6 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
-// The environment as the CLI's env layer (KEY=VALUE strings).
-cp::config::SettingMap Environment(char** envp) {
-  cp::config::SettingMap env;
-  for (char** e = envp; e != nullptr && *e != nullptr; ++e) {
-    const char* eq = std::strchr(*e, '=');
-    if (eq != nullptr) env.emplace(std::string(*e, static_cast<std::size_t>(eq - *e)), std::string(eq + 1));
-  }
-  return env;
-}
-
 // One keep-alive connection to the server's POST /infer.
 class InferClient {
  public:
@@ -161,7 +150,7 @@ double Percentile(std::vector<double> v, double q) {
 
 int main(int argc, char** argv, char** envp) {
   const Args args = Parse(argc, argv);
-  auto cfg = cp::config::Resolve(cp::config::Layers{{}, Environment(envp), {}});
+  auto cfg = cp::config::Resolve(cp::config::Layers{{}, cp::config::EnvironmentMap(envp), {}});
   if (!cfg.ok()) Usage(cfg.status().message().c_str());
   auto started = cp::cli::StartService(*cfg, /*serving=*/false, nullptr);
   if (!started.ok()) {

@@ -10,16 +10,6 @@ namespace cp::cli {
 
 namespace {
 
-config::SettingMap EnvironmentMap(char** envp) {
-  config::SettingMap env;
-  for (char** e = envp; e != nullptr && *e != nullptr; ++e) {
-    const std::string_view kv(*e);
-    const auto eq = kv.find('=');
-    if (eq != std::string_view::npos) env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
-  }
-  return env;
-}
-
 // One --flag per setting; a flag given on the command line lands in `flags`.
 void AddSettingFlags(CLI::App& app, config::SettingMap& flags) {
   for (const auto& spec : config::AllSettings()) {
@@ -74,7 +64,7 @@ int Main(int argc, char** argv, char** envp) {
   }
   const config::SettingMap& flags =
       serve->parsed() ? serve_flags : (preprocess->parsed() ? preprocess_flags : classify_flags);
-  config::Layers layers{flags, EnvironmentMap(envp), *dotenv};
+  config::Layers layers{flags, config::EnvironmentMap(envp), *dotenv};
   auto cfg = config::Resolve(layers);
   if (!cfg.ok()) {
     std::cerr << "cross_pictures: invalid configuration: " << cfg.status().message() << "\n";

@@ -50,6 +50,16 @@ Status CheckReadableFile(std::string_view key, const std::string& path) {
 
 }  // namespace
 
+SettingMap EnvironmentMap(char** envp) {
+  SettingMap env;
+  for (char** e = envp; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view kv(*e);
+    const auto eq = kv.find('=');
+    if (eq != std::string_view::npos) env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
 Result<Config> Resolve(const Layers& layers) { return Resolve(layers, CountCores()); }
 
 Result<Config> Resolve(const Layers& layers, const CoreCount& cores) {

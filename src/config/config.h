@@ -58,6 +58,9 @@ struct Layers {
   SettingMap dotenv;
 };
 
+// The process environment (main's envp, KEY=VALUE strings) as the env layer.
+SettingMap EnvironmentMap(char** envp);
+
 // Merges the layers, parses and range-checks every value. Errors name the
 // setting ("TOP_K: expected an integer in 1..1000000, got 'abc'"). NUM_THREADS,
 // DECODE_CONCURRENCY and IO_THREADS left at 0 are derived from

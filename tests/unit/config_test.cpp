@@ -8,6 +8,18 @@
 namespace cp::config {
 namespace {
 
+TEST(EnvironmentMap, SplitsEachEntryAtItsFirstEquals) {
+  char a[] = "MODEL_PATH=/m/a=b.onnx";
+  char b[] = "EMPTY=";
+  char c[] = "NO_EQUALS";
+  char* envp[] = {a, b, c, nullptr};
+  const SettingMap env = EnvironmentMap(envp);
+  EXPECT_EQ(env.size(), 2u);
+  EXPECT_EQ(env.at("MODEL_PATH"), "/m/a=b.onnx");
+  EXPECT_EQ(env.at("EMPTY"), "");
+  EXPECT_TRUE(EnvironmentMap(nullptr).empty());
+}
+
 TEST(DotEnv, ParsesCommentsQuotesAndExport) {
   auto m = ParseDotEnv(
       "# comment\n\nMODEL_PATH=/m/a.onnx\nexport TOP_K = 5\nLABELS_PATH=\"/with space/l.txt\"\r\n"
