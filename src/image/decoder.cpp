@@ -93,7 +93,7 @@ Result<cv::Mat> DecodeWithOpenCv(ImageFormat format, std::string_view bytes) {
 Result<cv::Mat> DecodePixels(ImageFormat format, std::string_view bytes, int reduction, const DecodeOptions& options) {
   switch (format) {
     case ImageFormat::kJpeg:
-      return DecodeJpeg(bytes, reduction, options.allow_truncated);
+      return DecodeJpeg(bytes, reduction, options.allow_truncated, options.region);
     case ImageFormat::kPng:
       return DecodePng(bytes, options.allow_truncated);
     case ImageFormat::kGif:

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <opencv2/core/mat.hpp>
 #include <string_view>
 
@@ -12,6 +13,11 @@
 #include "image/format.h"
 
 namespace cp::image {
+
+// The part of a frame its caller will read, asked once the frame's size is
+// known: `frame` is its size as it will be returned (upright, perhaps reduced),
+// `full_size` that size at full resolution. Preprocess's CropFootprint is one.
+using FrameRegion = std::function<cv::Rect(cv::Size frame, cv::Size full_size)>;
 
 struct DecodeOptions {
   // Frames with more pixels are refused (kTooLarge). The size is read from
@@ -27,6 +33,12 @@ struct DecodeOptions {
   // library can still recover is decoded (libjpeg greys the missing part,
   // giflib's missing rows stay white); damage it cannot get past still fails.
   bool allow_truncated = false;
+  // When set, JPEG frames are converted to pixels only inside this region
+  // (widened to libjpeg's block grid); the rest of the frame is black. Inside
+  // it the pixels are those of a full decode, and the whole entropy-coded
+  // data is still read, so damage anywhere is found as before. Other formats
+  // decode the whole frame.
+  FrameRegion region;
 };
 
 struct DecodedImage {

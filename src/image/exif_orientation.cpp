@@ -2,6 +2,7 @@
 
 #include <libexif/exif-data.h>
 
+#include <algorithm>
 #include <memory>
 #include <opencv2/core.hpp>
 
@@ -59,6 +60,37 @@ cv::Mat ApplyOrientation(const cv::Mat& frame, int orientation) {
     default:
       return frame;
   }
+}
+
+cv::Rect StoredRect(cv::Rect displayed, cv::Size stored, int orientation) {
+  // Where the displayed pixel (x, y) was stored: ApplyOrientation's moves
+  // undone (for 6, rotating clockwise put stored (xs, ys) at (H-1-ys, xs)).
+  const int w = stored.width;
+  const int h = stored.height;
+  auto stored_at = [&](int x, int y) -> cv::Point {
+    switch (orientation) {
+      case 2:
+        return {w - 1 - x, y};
+      case 3:
+        return {w - 1 - x, h - 1 - y};
+      case 4:
+        return {x, h - 1 - y};
+      case 5:
+        return {y, x};
+      case 6:
+        return {y, h - 1 - x};
+      case 7:
+        return {w - 1 - y, h - 1 - x};
+      case 8:
+        return {w - 1 - y, x};
+      default:
+        return {x, y};
+    }
+  };
+  if (displayed.empty()) return {};
+  const cv::Point a = stored_at(displayed.x, displayed.y);
+  const cv::Point b = stored_at(displayed.x + displayed.width - 1, displayed.y + displayed.height - 1);
+  return {cv::Point(std::min(a.x, b.x), std::min(a.y, b.y)), cv::Point(std::max(a.x, b.x) + 1, std::max(a.y, b.y) + 1)};
 }
 
 }  // namespace cp::image

@@ -16,4 +16,8 @@ int ExifOrientation(std::string_view jpeg_bytes);
 // rotate 90 degrees clockwise to display). Other values return it unchanged.
 cv::Mat ApplyOrientation(const cv::Mat& frame, int orientation);
 
+// The rectangle of a stored frame of size `stored` that ApplyOrientation(...,
+// orientation) turns into `displayed` (a rectangle of the upright frame).
+cv::Rect StoredRect(cv::Rect displayed, cv::Size stored, int orientation);
+
 }  // namespace cp::image

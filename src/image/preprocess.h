@@ -37,4 +37,10 @@ struct PreprocessSpec {
 // frame's size is rounded, which would otherwise shift the crop by a pixel).
 Status Preprocess(const cv::Mat& rgb, const PreprocessSpec& spec, std::span<float> out, cv::Size full_size = {});
 
+// The part of a frame (its size `frame`, full_size as for Preprocess) whose
+// pixels reach Preprocess's crop; the rest may hold anything (a decoder may
+// leave it black: DecodeOptions::region). It is the crop's footprint through
+// the resize plus a margin of 2 pixels.
+cv::Rect CropFootprint(const PreprocessSpec& spec, cv::Size frame, cv::Size full_size = {});
+
 }  // namespace cp::image

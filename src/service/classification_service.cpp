@@ -69,6 +69,9 @@ Status ClassificationService::PrepareTensor(const ImageInput& input, std::span<f
   dopt.max_pixels = options_.max_image_pixels;
   dopt.min_short_side = options_.scaled_decode ? 2 * spec_.resize_short_side() : 0;
   dopt.allow_truncated = options_.allow_truncated_images;
+  // Decode only what the crop reads (JPEG; the same pixels there as a full
+  // decode: Preprocess.RegionDecodedJpegGivesTheSameTensor).
+  dopt.region = [this](cv::Size frame, cv::Size full) { return image::CropFootprint(spec_, frame, full); };
   auto decoded = image::DecodeImage(input.bytes, dopt);
   timings.decode_ms = MsSince(t0);
   if (!decoded.ok()) {

@@ -5,6 +5,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "image/exif_orientation.h"
+#include "support/jpeg_fixture.h"
 #include "support/paths.h"
 
 namespace cp::image {
@@ -203,7 +205,9 @@ TEST(Decoder, AllowTruncatedKeepsScaledJpegDecode) {
   o.min_short_side = 300;
   o.allow_truncated = true;
   const std::string_view half(reinterpret_cast<const char*>(jpg.data()), jpg.size() / 2);
-  ASSERT_FALSE(DecodeImage(half, DecodeOptions{.min_short_side = 300}).ok());
+  DecodeOptions strict;
+  strict.min_short_side = 300;
+  ASSERT_FALSE(DecodeImage(half, strict).ok());
   auto d = DecodeImage(half, o);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->rgb.size(), cv::Size(512, 384));
@@ -272,6 +276,113 @@ TEST(Decoder, ScaledDecodeReportsTheFullResolutionSize) {
   EXPECT_EQ(w->rgb.size(), cv::Size(500, 375));
   EXPECT_EQ(p->rgb.size(), cv::Size(2003, 1501));
   for (const auto* d : {&j, &w, &p}) EXPECT_EQ((*d)->full_size, cv::Size(2003, 1501));
+}
+
+// A region decode (DecodeOptions::region) converts only the region, rounded
+// out to the block grid, and gives it exactly the pixels of a full decode:
+// every chroma subsampling libjpeg upsamples, baseline and progressive, every
+// EXIF orientation, full and reduced scale.
+struct RegionCase {
+  int subsampling;
+  bool progressive;
+  int orientation;
+  int min_short_side;  // 0: full scale; 150 gives 1/2 of the 437x311 frame
+};
+
+void PrintTo(const RegionCase& c, std::ostream* os) {
+  *os << "sampling " << c.subsampling << (c.progressive ? " progressive" : " baseline") << " orientation "
+      << c.orientation << " min_short_side " << c.min_short_side;
+}
+
+class RegionDecode : public ::testing::TestWithParam<RegionCase> {};
+
+// The middle of the frame: a quarter off each side, a fifth off top and bottom.
+cv::Rect Middle(cv::Size frame, cv::Size) {
+  return {frame.width / 4, frame.height / 5, frame.width / 2, frame.height * 3 / 5};
+}
+
+TEST_P(RegionDecode, GivesTheRegionThePixelsOfAFullDecode) {
+  const RegionCase c = GetParam();
+  const std::string jpeg = test::EncodeJpeg(test::TexturedRgb(437, 311), c.subsampling, c.progressive, c.orientation);
+  ASSERT_EQ(ExifOrientation(jpeg), c.orientation == 0 ? 1 : c.orientation);
+  DecodeOptions whole;
+  whole.min_short_side = c.min_short_side;
+  DecodeOptions part = whole;
+  cv::Size asked_frame, asked_full;
+  part.region = [&](cv::Size frame, cv::Size full) {
+    asked_frame = frame;
+    asked_full = full;
+    return Middle(frame, full);
+  };
+  auto a = DecodeImage(jpeg, whole);
+  auto b = DecodeImage(jpeg, part);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_EQ(a->rgb.size(), b->rgb.size());
+  EXPECT_EQ(asked_frame, a->rgb.size());
+  EXPECT_EQ(asked_full, a->full_size);
+  const cv::Rect r = Middle(a->rgb.size(), a->full_size);
+  EXPECT_EQ(cv::norm(a->rgb(r), b->rgb(r), cv::NORM_INF), 0.0);
+  // The corners are outside the region and its block grid: not decoded.
+  const cv::Mat& m = b->rgb;
+  for (const cv::Point p :
+       {cv::Point(0, 0), cv::Point(m.cols - 1, 0), cv::Point(0, m.rows - 1), cv::Point(m.cols - 1, m.rows - 1)}) {
+    EXPECT_EQ(m.at<cv::Vec3b>(p), cv::Vec3b(0, 0, 0)) << p;
+    EXPECT_NE(a->rgb.at<cv::Vec3b>(p), cv::Vec3b(0, 0, 0)) << p;
+  }
+}
+
+std::vector<RegionCase> RegionCases() {
+  std::vector<RegionCase> cases;
+  for (int sampling : {TJSAMP_444, TJSAMP_422, TJSAMP_420, TJSAMP_440, TJSAMP_411, TJSAMP_GRAY})
+    for (bool progressive : {false, true}) cases.push_back({sampling, progressive, 0, 0});
+  for (int orientation = 1; orientation <= 8; ++orientation) {
+    cases.push_back({TJSAMP_420, false, orientation, 0});
+    cases.push_back({TJSAMP_420, true, orientation, 150});
+  }
+  cases.push_back({TJSAMP_420, false, 0, 150});
+  cases.push_back({TJSAMP_422, false, 6, 150});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryLayout, RegionDecode, ::testing::ValuesIn(RegionCases()));
+
+// Regions starting and ending at every offset within an iMCU (4:1:1's is 32
+// pixels wide): a crop's edge pixels are where libjpeg's upsampling differs.
+TEST(Decoder, RegionDecodeIsExactWhereverTheRegionEnds) {
+  for (int sampling : {TJSAMP_420, TJSAMP_422, TJSAMP_411, TJSAMP_440}) {
+    const std::string jpeg = test::EncodeJpeg(test::TexturedRgb(301, 203), sampling, false);
+    auto full = DecodeImage(jpeg, {});
+    ASSERT_TRUE(full.ok());
+    for (int offset = 0; offset < 34; offset += 3) {
+      const cv::Rect r(60 + offset, 40 + offset, 101 + offset, 61 + offset);
+      DecodeOptions o;
+      o.region = [r](cv::Size, cv::Size) { return r; };
+      auto part = DecodeImage(jpeg, o);
+      ASSERT_TRUE(part.ok());
+      EXPECT_EQ(cv::norm(full->rgb(r), part->rgb(r), cv::NORM_INF), 0.0) << "sampling " << sampling << " " << r;
+    }
+  }
+}
+
+TEST(Decoder, RegionDecodeStillFindsDamageOutsideTheRegion) {
+  // The damage is in the bottom half, the region in the top rows: the rows
+  // below the region are entropy-decoded all the same.
+  const std::string jpeg = test::EncodeJpeg(test::TexturedRgb(640, 480), TJSAMP_420, false);
+  DecodeOptions o;
+  o.region = [](cv::Size frame, cv::Size) { return cv::Rect(0, 0, frame.width / 3, 16); };
+  ASSERT_TRUE(DecodeImage(jpeg, o).ok());
+  auto cut = DecodeImage(std::string_view(jpeg).substr(0, jpeg.size() * 3 / 4), o);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.status().message().find("the JPEG image is truncated (libjpeg: Premature end of JPEG file"),
+            std::string::npos)
+      << cut.status().message();
+  std::string corrupt = jpeg;
+  corrupt.replace(corrupt.size() * 3 / 4, 2, "\xff\xd3");
+  auto bad = DecodeImage(corrupt, o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("the JPEG image is corrupt (libjpeg: Corrupt JPEG data"), std::string::npos)
+      << bad.status().message();
 }
 
 }  // namespace

@@ -38,5 +38,26 @@ TEST(ExifOrientation, TurnsEveryOrientationUpright) {
   }
 }
 
+// StoredRect is where a displayed rectangle was stored: mark it in a stored
+// frame, turn the frame upright, and the mark covers exactly the rectangle.
+TEST(ExifOrientation, StoredRectIsWhereTheDisplayedRectangleWasStored) {
+  const cv::Size stored(7, 5);
+  for (int orientation = 1; orientation <= 8; ++orientation) {
+    const cv::Size shown = orientation >= 5 ? cv::Size(stored.height, stored.width) : stored;
+    for (const cv::Rect displayed : {cv::Rect(0, 0, 1, 1), cv::Rect(1, 2, 2, 3), cv::Rect(0, 1, shown.width, 2),
+                                     cv::Rect(cv::Point(0, 0), shown)}) {
+      const cv::Rect r = StoredRect(displayed, stored, orientation);
+      cv::Mat mark = cv::Mat::zeros(stored, CV_8UC1);
+      mark(r & cv::Rect(cv::Point(0, 0), stored)).setTo(255);
+      cv::Mat want = cv::Mat::zeros(shown, CV_8UC1);
+      want(displayed).setTo(255);
+      const cv::Mat got = ApplyOrientation(mark, orientation);
+      ASSERT_EQ(got.size(), want.size()) << orientation;
+      EXPECT_EQ(r.area(), displayed.area()) << "orientation " << orientation;
+      EXPECT_EQ(cv::norm(got, want, cv::NORM_INF), 0) << "orientation " << orientation << " rect " << displayed;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cp::image
