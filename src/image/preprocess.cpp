@@ -78,14 +78,17 @@ std::pair<int, int> SourceSpan(int first, int n, double f, int size) {
   return {std::clamp(begin, 0, size), std::clamp(end, 0, size)};
 }
 
-}  // namespace
-
-cv::Rect CropFootprint(const PreprocessSpec& spec, cv::Size frame, cv::Size full_size) {
-  const Geometry g = GeometryOf(frame, spec, full_size);
+cv::Rect FootprintOf(const Geometry& g, const PreprocessSpec& spec, cv::Size frame) {
   if (!g.resize) return {g.left, g.top, spec.width, spec.height};
   const auto [x0, x1] = SourceSpan(g.left, spec.width, g.fx, frame.width);
   const auto [y0, y1] = SourceSpan(g.top, spec.height, g.fy, frame.height);
   return {x0, y0, x1 - x0, y1 - y0};
+}
+
+}  // namespace
+
+cv::Rect CropFootprint(const PreprocessSpec& spec, cv::Size frame, cv::Size full_size) {
+  return FootprintOf(GeometryOf(frame, spec, full_size), spec, frame);
 }
 
 Status Preprocess(const cv::Mat& rgb, const PreprocessSpec& spec, std::span<float> out, cv::Size full_size) {
@@ -99,7 +102,7 @@ Status Preprocess(const cv::Mat& rgb, const PreprocessSpec& spec, std::span<floa
     // not on the frame's size, so with the origin kept the crop's pixels are
     // those of resizing the whole frame (Preprocess.ResizingOnlyWhatTheCropNeedsChangesNoPixel).
     // Pixels left of and above CropFootprint are read but reach no crop pixel.
-    const cv::Rect fp = CropFootprint(spec, rgb.size(), full_size);
+    const cv::Rect fp = FootprintOf(g, spec, rgb.size());
     const cv::Rect part(0, 0, fp.x + fp.width, fp.y + fp.height);
     cv::resize(rgb(part), resized, cv::Size(), g.fx, g.fy, g.interp);
   }
